@@ -1,0 +1,67 @@
+# Every install step lives here: CI runs `make test` on a clean clone.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install run serve test test-fast lint format bench browser-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+var:
+	mkdir -p var
+
+db: install var
+	DEBUG=1 $(MANAGE) migrate --noinput
+	DEBUG=1 $(MANAGE) createcachetable
+
+run: db
+	DEBUG=1 $(MANAGE) setup_demo
+	@echo "Observatoire : http://$(HOST):$(PORT)/"
+	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
+
+# Production-like: hashed static files, two gunicorn workers sharing the database.
+serve: db
+	DEBUG=1 $(MANAGE) setup_demo
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	ALLOW_INSECURE_SECRET_KEY=1 SERVE_MEDIA=1 $(BIN)/gunicorn observatoire.wsgi \
+		--workers 2 --bind $(HOST):$(PORT) --access-logfile -
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+		echo "Chromium absent : les tests navigateur seront ignorés."
+
+test: install var browser-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/pytest -m "not slow and not browser" -x $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: db
+	DEBUG=0 ALLOW_INSECURE_SECRET_KEY=1 $(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var/static

@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from observatoire.models import Territory
+
+
+@admin.register(Territory)
+class TerritoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "code", "population"]
+    list_filter = ["kind"]
+    search_fields = ["search_name", "code", "postal_codes"]
+    raw_id_fields = ["parent", "epci"]
+    readonly_fields = ["search_name"]

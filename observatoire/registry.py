@@ -1,0 +1,82 @@
+"""One mechanism linking the three parts of the observatory.
+
+Each app registers its public, tagged, located content here (in its
+AppConfig.ready). Tag pages, territory pages and the "related content" blocks
+of detail pages read this registry instead of knowing every app.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Model, QuerySet
+
+
+@dataclass(frozen=True)
+class Registered:
+    model: type[Model]
+    label: str
+    public: Callable[[], QuerySet]
+    territory_field: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.model._meta.label_lower
+
+
+_registry: dict[str, Registered] = {}
+
+
+def register(
+    model: type[Model],
+    *,
+    label: str,
+    public: Callable[[], QuerySet],
+    territory_field: str | None = None,
+) -> None:
+    """Declare a kind of content.
+
+    `public` returns the queryset anyone may see; `territory_field` names the
+    foreign key to Territory that places an object on the map of territories.
+    """
+    entry = Registered(model, label, public, territory_field)
+    _registry[entry.key] = entry
+
+
+def registered() -> list[Registered]:
+    return list(_registry.values())
+
+
+def tagged(slug: str) -> list[tuple[Registered, QuerySet]]:
+    """Public objects of every registered kind carrying the tag `slug`."""
+    return [
+        (entry, entry.public().filter(tags__slug=slug).distinct())
+        for entry in _registry.values()
+    ]
+
+
+def related(obj: Model, *, limit: int = 6) -> list[tuple[Registered, list]]:
+    """Public objects of the other kinds sharing at least one tag with `obj`."""
+    tag_ids = list(obj.tags.values_list("pk", flat=True))
+    if not tag_ids:
+        return []
+    own = obj._meta.label_lower
+    blocks = []
+    for entry in _registry.values():
+        if entry.key == own:
+            continue
+        objects = list(entry.public().filter(tags__in=tag_ids).distinct()[:limit])
+        if objects:
+            blocks.append((entry, objects))
+    return blocks
+
+
+def in_territory(territory, *, limit: int = 12) -> list[tuple[Registered, QuerySet]]:
+    """Public located objects inside `territory`, per kind."""
+    within = territory.within().values("pk")
+    blocks = []
+    for entry in _registry.values():
+        if not entry.territory_field:
+            continue
+        qs = entry.public().filter(**{f"{entry.territory_field}__in": within})
+        blocks.append((entry, qs))
+    return blocks

@@ -1,0 +1,71 @@
+"""The platform's roles, as Django groups, and the checks views use.
+
+Anonymous visitors are citizens; the three groups are created by a data
+migration so every deployment has them.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+MODERATION = "Modération"
+ANIMATION = "Animation"
+AGENTS = "Agents"
+ROLE_GROUPS = (MODERATION, ANIMATION, AGENTS)
+
+
+def has_role(user, *groups: str) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    # Cached on the user object: templates and views ask several times a request.
+    names = getattr(user, "_role_names", None)
+    if names is None:
+        names = set(user.groups.values_list("name", flat=True))
+        user._role_names = names
+    return bool(names.intersection(groups))
+
+
+def is_moderator(user) -> bool:
+    return has_role(user, MODERATION)
+
+
+def is_facilitator(user) -> bool:
+    return has_role(user, ANIMATION)
+
+
+def is_agent(user) -> bool:
+    """Local-authority staff: private dashboard and contacts. Moderators too."""
+    return has_role(user, AGENTS, MODERATION)
+
+
+def role_required(*groups: str):
+    """Send anonymous users to the login page; others without the role get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_role(request.user, *groups):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class RoleRequiredMixin:
+    """Class-based view counterpart of `role_required`."""
+
+    required_roles: tuple[str, ...] = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not has_role(request.user, *self.required_roles):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)

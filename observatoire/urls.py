@@ -1,0 +1,58 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+from django.views.generic import TemplateView
+from django.views.static import serve
+
+from observatoire import views
+from observatoire.sitemaps import sitemaps
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path(
+        "a-propos/",
+        TemplateView.as_view(template_name="observatoire/about.html"),
+        name="about",
+    ),
+    path(
+        "mentions-legales/",
+        TemplateView.as_view(template_name="observatoire/legal.html"),
+        name="legal",
+    ),
+    path(
+        "accessibilite/",
+        TemplateView.as_view(template_name="observatoire/accessibility.html"),
+        name="accessibility",
+    ),
+    path("tags/<slug:slug>/", views.tag_detail, name="tag_detail"),
+    path(
+        "territoires/<slug:slug>/",
+        views.TerritoryDetailView.as_view(),
+        name="territory_detail",
+    ),
+    path("compte/connexion/", auth_views.LoginView.as_view(), name="login"),
+    path("compte/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path("admin/", admin.site.urls),
+    path("referentiel/", include("referentiel.urls")),
+    path("ateliers/", include("ateliers.urls")),
+    path("", include("initiatives.urls")),
+]
+
+if settings.DEBUG or settings.SERVE_MEDIA:
+    # Uploaded media; production serves them from the web server or the storage.
+    urlpatterns += [
+        path(
+            f"{settings.MEDIA_URL.strip('/')}/<path:path>",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        ),
+    ]
+
+handler403 = "observatoire.views.error_403"
+handler404 = "observatoire.views.error_404"
+handler500 = "observatoire.views.error_500"

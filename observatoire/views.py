@@ -1,0 +1,84 @@
+from django.db import DatabaseError, connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django.views.generic import DetailView, TemplateView
+from taggit.models import Tag
+
+from observatoire import registry
+from observatoire.models import Territory
+
+
+class HomeView(TemplateView):
+    template_name = "observatoire/home.html"
+
+
+@require_GET
+def tag_detail(request, slug):
+    tag = get_object_or_404(Tag, slug=slug)
+    blocks = [(entry, list(qs[:200])) for entry, qs in registry.tagged(slug)]
+    return render(
+        request,
+        "observatoire/tag_detail.html",
+        {"tag": tag, "blocks": [(e, objs) for e, objs in blocks if objs]},
+    )
+
+
+class TerritoryDetailView(DetailView):
+    model = Territory
+    template_name = "observatoire/territory_detail.html"
+    context_object_name = "territory"
+
+    def get_queryset(self):
+        return Territory.objects.select_related("parent__parent", "epci")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        blocks = []
+        for entry, qs in registry.in_territory(self.object):
+            blocks.append((entry, qs.count(), list(qs[:12])))
+        context["blocks"] = blocks
+        return context
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /compte/",
+        "Disallow: /moderation/",
+        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def error_403(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def error_500(request):
+    # Minimal context: the database may be what failed.
+    return render(request, "500.html", status=500)
+
+
+def coming_soon(request, title):
+    """Placeholder for a part not built yet; removed as each part lands."""
+    return render(request, "observatoire/coming_soon.html", {"title": title})

@@ -1,0 +1,140 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.urls import reverse
+from taggit.models import Tag
+
+from observatoire import roles
+
+ROLES = ["anonymous", "citizen", "moderator", "facilitator", "agent", "superuser"]
+PAGES = ["home", "about", "legal", "accessibility", "login"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_in_french_for_every_role(client_for, role, page):
+    response = client_for(role).get(reverse(page))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="fr">' in html
+    assert html.count("<h1") == 1
+    assert 'href="#contenu"' in html  # skip link
+
+
+@pytest.mark.django_db
+def test_role_groups_exist_after_migrations():
+    assert set(Group.objects.values_list("name", flat=True)) >= set(roles.ROLE_GROUPS)
+
+
+@pytest.mark.django_db
+def test_role_checks(make_user):
+    moderator, facilitator, agent = (
+        make_user(r) for r in ("moderator", "facilitator", "agent")
+    )
+    citizen = make_user("citizen")
+    assert roles.is_moderator(moderator) and not roles.is_moderator(facilitator)
+    assert roles.is_facilitator(facilitator) and not roles.is_facilitator(agent)
+    assert roles.is_agent(agent) and roles.is_agent(moderator)
+    assert not any(
+        f(citizen) for f in (roles.is_moderator, roles.is_facilitator, roles.is_agent)
+    )
+
+
+@pytest.mark.django_db
+def test_login_page_logs_in_and_logout_requires_post(client, make_user):
+    make_user("agent", username="agent-test")
+    response = client.post(
+        reverse("login"), {"username": "agent-test", "password": "motdepasse-de-test"}
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("logout")).status_code == 405
+    assert client.post(reverse("logout")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_login_with_wrong_password_says_so_in_french(client):
+    response = client.post(reverse("login"), {"username": "x", "password": "y"})
+    assert response.status_code == 200
+    assert (
+        "Saisissez un nom d’utilisateur et un mot de passe valides"
+        in response.content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_unknown_page_gives_the_french_404(client):
+    response = client.get("/cette-page-n-existe-pas/")
+    assert response.status_code == 404
+    assert "Page introuvable" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_healthz_checks_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.django_db
+def test_healthz_reports_a_broken_database(client, monkeypatch):
+    from django.db import DatabaseError
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("down")
+
+    monkeypatch.setattr("observatoire.views.connection.cursor", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+@pytest.mark.django_db
+def test_robots_and_sitemap(client):
+    robots = client.get("/robots.txt")
+    assert robots.status_code == 200
+    assert "Sitemap: http://testserver/sitemap.xml" in robots.content.decode()
+    sitemap = client.get("/sitemap.xml")
+    assert sitemap.status_code == 200
+    assert "<loc>http://testserver/a-propos/</loc>" in sitemap.content.decode()
+
+
+@pytest.mark.django_db
+def test_tag_page_for_unknown_tag_is_404_and_known_tag_renders(client):
+    assert client.get("/tags/inconnu/").status_code == 404
+    Tag.objects.create(name="Jardins partagés", slug="jardins-partages")
+    response = client.get("/tags/jardins-partages/")
+    assert response.status_code == 200
+    assert "Jardins partagés" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_territory_page(client, geo):
+    response = client.get(geo.brest.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Brest" in html and "Finistère" in html and "Brest Métropole" in html
+
+
+@pytest.mark.django_db
+def test_within_includes_everything_inside(geo):
+    assert set(geo.bretagne.within()) == {
+        geo.bretagne,
+        geo.finistere,
+        geo.metropole,
+        geo.brest,
+        geo.quimper,
+    }
+    assert set(geo.metropole.within()) == {geo.metropole, geo.brest}
+    assert set(geo.brest.within()) == {geo.brest}
+
+
+def test_no_missing_migrations(db):
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_pages_send_a_content_security_policy(client):
+    policy = client.get(reverse("home"))["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "default-src 'self'" in policy
