@@ -14,4 +14,10 @@ urlpatterns = [
         {"title": "Proposer une initiative"},
         name="submit",
     ),
+    path(
+        "initiatives/<slug:slug>/",
+        coming_soon,
+        {"title": "Initiative"},
+        name="detail",
+    ),
 ]

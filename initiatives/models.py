@@ -1,0 +1,238 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+
+from observatoire.models import Territory
+
+
+class Category(models.Model):
+    """A kind of practice (jardin partagé, repair café…), editable in the admin."""
+
+    name = models.CharField(_("nom"), max_length=100, unique=True)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    colour = models.CharField(
+        _("couleur"),
+        max_length=7,
+        default="#1f4e8c",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Couleur au format #RRVVBB."))],
+        help_text=_("Couleur des marqueurs sur la carte, au format #RRVVBB."),
+    )
+    icon = models.CharField(
+        _("pictogramme"),
+        max_length=32,
+        blank=True,
+        help_text=_("Une ou deux lettres ou un symbole affiché dans le marqueur."),
+    )
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("type de pratique")
+        verbose_name_plural = _("types de pratique")
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Family(models.Model):
+    """The seed's four families of actors: Libre, Solidaire, Durable, Culturel."""
+
+    name = models.CharField(_("nom"), max_length=50, unique=True)
+    slug = models.SlugField(_("identifiant d'URL"), unique=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("famille")
+        verbose_name_plural = _("familles")
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.name
+
+
+class ActionLevel(models.Model):
+    """The four levels of action of the Forum des Usages Coopératifs synthesis."""
+
+    name = models.CharField(_("nom"), max_length=100, unique=True)
+    slug = models.SlugField(_("identifiant d'URL"), unique=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("niveau d'action")
+        verbose_name_plural = _("niveaux d'action")
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.name
+
+
+class ResourceType(models.Model):
+    """Where the initiative's means come from: volunteers, public, private."""
+
+    name = models.CharField(_("nom"), max_length=50, unique=True)
+    slug = models.SlugField(_("identifiant d'URL"), unique=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("type de ressources")
+        verbose_name_plural = _("types de ressources")
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.name
+
+
+class InitiativeQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Initiative.Status.PUBLISHED)
+
+    def pending(self):
+        return self.filter(status=Initiative.Status.PENDING)
+
+    def within(self, territory: Territory):
+        return self.filter(commune__in=territory.within().values("pk"))
+
+
+class Initiative(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente de modération")
+        PUBLISHED = "published", _("Publiée")
+        REJECTED = "rejected", _("Refusée")
+        ARCHIVED = "archived", _("Archivée")
+
+    class EconomicModel(models.TextChoices):
+        FREE = "free", _("Gratuit")
+        PAID = "paid", _("Payant")
+        PAY_WHAT_YOU_CAN = "pay_what_you_can", _("Prix libre")
+        MIXED = "mixed", _("Mixte")
+
+    class Governance(models.TextChoices):
+        ASSOCIATIVE = "associative", _("Associative")
+        COOPERATIVE = "cooperative", _("Coopérative")
+        PARTICIPATORY = "participatory", _("Mixte et participative")
+        PUBLIC = "public", _("Publique")
+        PRIVATE = "private", _("Privée")
+        INFORMAL = "informal", _("Collectif informel")
+
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=220, unique=True)
+    summary = models.CharField(_("résumé"), max_length=300)
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Texte simple ou Markdown.")
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("type de pratique"),
+        on_delete=models.PROTECT,
+        related_name="initiatives",
+    )
+    families = models.ManyToManyField(Family, verbose_name=_("familles"), blank=True)
+    action_levels = models.ManyToManyField(
+        ActionLevel, verbose_name=_("niveaux d'action"), blank=True
+    )
+    economic_model = models.CharField(
+        _("modèle économique"), max_length=20, choices=EconomicModel.choices, blank=True
+    )
+    resources = models.ManyToManyField(
+        ResourceType, verbose_name=_("ressources"), blank=True
+    )
+    governance = models.CharField(
+        _("gouvernance"), max_length=20, choices=Governance.choices, blank=True
+    )
+    commune = models.ForeignKey(
+        Territory,
+        verbose_name=_("commune"),
+        on_delete=models.PROTECT,
+        related_name="initiatives",
+        limit_choices_to={"kind": Territory.Kind.COMMUNE},
+    )
+    address = models.CharField(_("adresse"), max_length=300, blank=True)
+    latitude = models.FloatField(
+        _("latitude"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.FloatField(
+        _("longitude"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    website = models.URLField(_("site web"), max_length=500, blank=True)
+    image = models.ImageField(_("image"), upload_to="initiatives/%Y/%m/", blank=True)
+    thumbnail = models.ImageField(
+        _("vignette"), upload_to="initiatives/thumbs/%Y/%m/", blank=True, editable=False
+    )
+    organisation = models.CharField(_("structure porteuse"), max_length=200, blank=True)
+    public_contact = models.CharField(
+        _("contact public"),
+        max_length=200,
+        blank=True,
+        help_text=_("Courriel, téléphone ou lien affiché publiquement."),
+    )
+    # Private: never rendered on public pages, never exported.
+    submitter_name = models.CharField(_("nom de la personne"), max_length=200, blank=True)
+    submitter_email = models.EmailField(_("courriel de la personne"), blank=True)
+
+    status = models.CharField(
+        _("statut"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("mise à jour le"), auto_now=True)
+    published_at = models.DateTimeField(_("publiée le"), null=True, blank=True)
+
+    source = models.CharField(
+        _("source"), max_length=100, blank=True, help_text=_("D'où vient la fiche.")
+    )
+    source_id = models.CharField(
+        _("identifiant dans la source"), max_length=100, blank=True
+    )
+    source_url = models.URLField(_("adresse de la source"), max_length=500, blank=True)
+    licence = models.CharField(_("licence"), max_length=100, default="Licence Ouverte 2.0")
+    is_demo = models.BooleanField(
+        _("donnée de démonstration"), default=False, db_index=True
+    )
+
+    tags = TaggableManager(verbose_name=_("mots-clés"), blank=True)
+
+    objects = InitiativeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | (Q(latitude__isnull=False) & Q(longitude__isnull=False)),
+                name="initiative_coordinates_both_or_none",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "source_id"],
+                condition=~Q(source_id=""),
+                name="initiative_unique_source_id",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "name"]),
+            models.Index(fields=["status", "created_at"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("initiatives:detail", args=[self.slug])
+
+    @property
+    def has_coordinates(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
