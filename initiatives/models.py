@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -20,7 +19,9 @@ class Category(models.Model):
         _("couleur"),
         max_length=7,
         default="#1f4e8c",
-        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Couleur au format #RRVVBB."))],
+        validators=[
+            RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Couleur au format #RRVVBB."))
+        ],
         help_text=_("Couleur des marqueurs sur la carte, au format #RRVVBB."),
     )
     icon = models.CharField(
@@ -180,13 +181,17 @@ class Initiative(models.Model):
         help_text=_("Courriel, téléphone ou lien affiché publiquement."),
     )
     # Private: never rendered on public pages, never exported.
-    submitter_name = models.CharField(_("nom de la personne"), max_length=200, blank=True)
+    submitter_name = models.CharField(
+        _("nom de la personne"), max_length=200, blank=True
+    )
     submitter_email = models.EmailField(_("courriel de la personne"), blank=True)
 
     status = models.CharField(
         _("statut"), max_length=12, choices=Status.choices, default=Status.PENDING
     )
-    created_at = models.DateTimeField(_("créée le"), default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        _("créée le"), default=timezone.now, editable=False
+    )
     updated_at = models.DateTimeField(_("mise à jour le"), auto_now=True)
     published_at = models.DateTimeField(_("publiée le"), null=True, blank=True)
 
@@ -197,7 +202,9 @@ class Initiative(models.Model):
         _("identifiant dans la source"), max_length=100, blank=True
     )
     source_url = models.URLField(_("adresse de la source"), max_length=500, blank=True)
-    licence = models.CharField(_("licence"), max_length=100, default="Licence Ouverte 2.0")
+    licence = models.CharField(
+        _("licence"), max_length=100, default="Licence Ouverte 2.0"
+    )
     is_demo = models.BooleanField(
         _("donnée de démonstration"), default=False, db_index=True
     )
