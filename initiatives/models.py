@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from observatoire.models import Territory
+from observatoire.text import fold
 
 
 class Category(models.Model):
@@ -100,6 +101,13 @@ class InitiativeQuerySet(models.QuerySet):
 
     def within(self, territory: Territory):
         return self.filter(commune__in=territory.within().values("pk"))
+
+    def search(self, query: str):
+        """Accent- and case-insensitive: every word of `query` must appear."""
+        qs = self
+        for word in fold(query).split():
+            qs = qs.filter(search_text__contains=word)
+        return qs
 
 
 class Initiative(models.Model):
@@ -210,6 +218,11 @@ class Initiative(models.Model):
     )
 
     tags = TaggableManager(verbose_name=_("mots-clés"), blank=True)
+    # Folded copy of the searchable text, kept by save(): one search mechanism
+    # that behaves the same on SQLite and PostgreSQL, accents and case aside.
+    search_text = models.TextField(
+        _("texte de recherche"), blank=True, default="", editable=False
+    )
 
     objects = InitiativeQuerySet.as_manager()
 
@@ -237,8 +250,23 @@ class Initiative(models.Model):
     def __str__(self):
         return self.name
 
+    SEARCHED_FIELDS = ("name", "summary", "description", "organisation", "address")
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.build_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) & set(self.SEARCHED_FIELDS):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("initiatives:detail", args=[self.slug])
+
+    def build_search_text(self) -> str:
+        """The folded text free-text search looks into (bulk_create callers too)."""
+        return fold(
+            " ".join(getattr(self, name) or "" for name in self.SEARCHED_FIELDS)
+        )
 
     @property
     def has_coordinates(self) -> bool:
