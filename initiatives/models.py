@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
@@ -253,6 +255,8 @@ class Initiative(models.Model):
     SEARCHED_FIELDS = ("name", "summary", "description", "organisation", "address")
 
     def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_initiative_slug(self.name, exclude_pk=self.pk)
         self.search_text = self.build_search_text()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and set(update_fields) & set(self.SEARCHED_FIELDS):
@@ -271,3 +275,209 @@ class Initiative(models.Model):
     @property
     def has_coordinates(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def approve(self, *, by, changes: dict | None = None) -> "ModerationEvent":
+        """Publish the record; `changes` lists what the moderator edited first."""
+        self.status = self.Status.PUBLISHED
+        if self.published_at is None:
+            self.published_at = timezone.now()
+        self.save(update_fields=["status", "published_at", "updated_at"])
+        return self._record(ModerationEvent.Action.APPROVED, by, changes=changes)
+
+    def reject(self, *, by, reason: str, spam: bool = False) -> "ModerationEvent":
+        self.status = self.Status.REJECTED
+        self.save(update_fields=["status", "updated_at"])
+        Action = ModerationEvent.Action
+        action = Action.SPAM if spam else Action.REJECTED
+        return self._record(action, by, reason=reason)
+
+    def archive(self, *, by, reason: str = "") -> "ModerationEvent":
+        # Archiving replaces deletion: the record and its history stay.
+        self.status = self.Status.ARCHIVED
+        self.save(update_fields=["status", "updated_at"])
+        return self._record(ModerationEvent.Action.ARCHIVED, by, reason=reason)
+
+    def _record(self, action, actor, *, reason="", changes=None, proposal=None):
+        return ModerationEvent.objects.create(
+            initiative=self,
+            proposal=proposal,
+            action=action,
+            actor=actor if actor and actor.is_authenticated else None,
+            reason=reason,
+            changes=changes or {},
+        )
+
+
+def unique_initiative_slug(name: str, *, exclude_pk: int | None = None) -> str:
+    """A free slug built from the name; names without Latin letters get a
+    generic base so the URL is never empty."""
+    max_length = Initiative._meta.get_field("slug").max_length - 8
+    base = slugify(name)[:max_length].strip("-") or "initiative"
+    taken = set(
+        Initiative.objects.filter(slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    slug, number = base, 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
+class ChangeProposal(models.Model):
+    """A correction suggested by anyone on a published record; the record stays
+    unchanged until a moderator accepts it."""
+
+    # Only plain public text fields can be proposed; the rest is for moderators.
+    FIELDS = (
+        "name",
+        "summary",
+        "description",
+        "address",
+        "website",
+        "organisation",
+        "public_contact",
+    )
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente de modération")
+        ACCEPTED = "accepted", _("Acceptée")
+        REJECTED = "rejected", _("Refusée")
+
+    initiative = models.ForeignKey(
+        Initiative,
+        verbose_name=_("initiative"),
+        on_delete=models.CASCADE,
+        related_name="change_proposals",
+    )
+    changes = models.JSONField(
+        _("valeurs proposées"),
+        default=dict,
+        blank=True,
+        help_text=_("Nom du champ → nouvelle valeur proposée."),
+    )
+    message = models.TextField(_("message"), max_length=3000)
+    # Private, like the submitter's contact: only used to answer.
+    contact_email = models.EmailField(_("courriel de contact"), blank=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("reçue le"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("décidée par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    decision_reason = models.TextField(_("motif de la décision"), blank=True)
+
+    class Meta:
+        verbose_name = _("proposition de modification")
+        verbose_name_plural = _("propositions de modification")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return _("Modification proposée pour « %(name)s »") % {
+            "name": self.initiative.name
+        }
+
+    def get_absolute_url(self):
+        return reverse("initiatives:moderate_proposal", args=[self.pk])
+
+    def accept(self, *, by, changes: dict | None = None) -> "ModerationEvent":
+        """Apply the (possibly edited) values to the record, then close."""
+        applied = self.changes if changes is None else changes
+        applied = {k: v for k, v in applied.items() if k in self.FIELDS}
+        initiative = self.initiative
+        diff = {}
+        for field, value in applied.items():
+            old = getattr(initiative, field)
+            if old != value:
+                diff[field] = [old, value]
+                setattr(initiative, field, value)
+        if diff:
+            initiative.save(update_fields=[*diff, "updated_at"])
+        self._decide(self.Status.ACCEPTED, by, "")
+        return initiative._record(
+            ModerationEvent.Action.PROPOSAL_ACCEPTED, by, changes=diff, proposal=self
+        )
+
+    def reject(self, *, by, reason: str) -> "ModerationEvent":
+        self._decide(self.Status.REJECTED, by, reason)
+        return self.initiative._record(
+            ModerationEvent.Action.PROPOSAL_REJECTED, by, reason=reason, proposal=self
+        )
+
+    def _decide(self, status, by, reason):
+        self.status = status
+        self.decided_by = by if by and by.is_authenticated else None
+        self.decided_at = timezone.now()
+        self.decision_reason = reason
+        self.save(
+            update_fields=["status", "decided_by", "decided_at", "decision_reason"]
+        )
+
+
+class ModerationEvent(models.Model):
+    """One line of a record's history: who did what, when, and why."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", _("Proposée")
+        APPROVED = "approved", _("Publiée")
+        REJECTED = "rejected", _("Refusée")
+        SPAM = "spam", _("Refusée comme indésirable")
+        ARCHIVED = "archived", _("Archivée")
+        PROPOSAL_RECEIVED = "proposal_received", _("Modification proposée")
+        PROPOSAL_ACCEPTED = "proposal_accepted", _("Modification acceptée")
+        PROPOSAL_REJECTED = "proposal_rejected", _("Modification refusée")
+
+    initiative = models.ForeignKey(
+        Initiative,
+        verbose_name=_("initiative"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    proposal = models.ForeignKey(
+        ChangeProposal,
+        verbose_name=_("proposition de modification"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+    reason = models.TextField(_("motif"), blank=True)
+    changes = models.JSONField(
+        _("modifications"),
+        default=dict,
+        blank=True,
+        help_text=_("Nom du champ → [ancienne valeur, nouvelle valeur]."),
+    )
+
+    class Meta:
+        verbose_name = _("décision de modération")
+        verbose_name_plural = _("historique de modération")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} — {self.initiative.name}"
+
+    def get_absolute_url(self):
+        return reverse("initiatives:history", args=[self.initiative_id])
