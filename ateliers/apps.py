@@ -5,3 +5,25 @@ from django.utils.translation import gettext_lazy as _
 class AteliersConfig(AppConfig):
     name = "ateliers"
     verbose_name = _("Ateliers")
+
+    def ready(self):
+        from ateliers.models import Item, Workshop
+        from observatoire import registry
+
+        registry.register(
+            Workshop,
+            label=_("Ateliers"),
+            public=lambda: Workshop.objects.published().select_related(
+                "territory__parent"
+            ),
+            territory_field="territory",
+        )
+        # Tagged items (a vigilance point, a question to investigate) show on
+        # tag pages next to whole workshops.
+        registry.register(
+            Item,
+            label=_("Éléments d'ateliers"),
+            public=lambda: Item.objects.filter(
+                section__workshop__status=Workshop.Status.PUBLISHED
+            ).select_related("section__workshop"),
+        )

@@ -1,0 +1,261 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+
+from ateliers import parsing
+from observatoire.models import Territory
+
+
+class Event(models.Model):
+    """What a workshop belongs to: a forum, a programme, a cycle of meetings."""
+
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=220, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    url = models.URLField(_("site web"), blank=True)
+
+    class Meta:
+        verbose_name = _("événement")
+        verbose_name_plural = _("événements")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("ateliers:list") + f"?evenement={self.slug}"
+
+
+class WorkshopQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Workshop.Status.PUBLISHED)
+
+    def visible_to(self, user):
+        from observatoire.roles import is_facilitator
+
+        return self if is_facilitator(user) else self.published()
+
+
+class Workshop(models.Model):
+    """The synthesis of one workshop; its content lives in ordered sections."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Brouillon")
+        PUBLISHED = "published", _("Publié")
+
+    title = models.CharField(_("titre"), max_length=300)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=320, unique=True)
+    event = models.ForeignKey(
+        Event,
+        verbose_name=_("événement"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="workshops",
+    )
+    starts_on = models.DateField(_("date de début"), null=True, blank=True)
+    ends_on = models.DateField(_("date de fin"), null=True, blank=True)
+    territory = models.ForeignKey(
+        Territory,
+        verbose_name=_("territoire"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="workshops",
+    )
+    summary_image = models.ImageField(
+        _("schéma résumé"), upload_to="ateliers/schemas/", blank=True
+    )
+    summary_image_alt = models.TextField(
+        _("description du schéma"),
+        blank=True,
+        help_text=_("Ce que montre le schéma, pour qui ne peut pas le voir."),
+    )
+    summary_image_name = models.CharField(
+        _("nom du schéma d'origine"),
+        max_length=255,
+        blank=True,
+        help_text=_("Nom du fichier image cité par la synthèse d'origine."),
+    )
+    source_url = models.URLField(_("adresse de la source"), max_length=500, blank=True)
+    licence = models.CharField(_("licence"), max_length=200, blank=True)
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(_("publié le"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("créé par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    tags = TaggableManager(verbose_name=_("mots-clés"), blank=True)
+
+    objects = WorkshopQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("atelier")
+        verbose_name_plural = _("ateliers")
+        ordering = ["-starts_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(starts_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="workshop_ends_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("ateliers:detail", args=[self.slug])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def publish(self) -> None:
+        self.status = self.Status.PUBLISHED
+        self.published_at = self.published_at or timezone.now()
+        self.save(update_fields=["status", "published_at", "updated_at"])
+
+    def unpublish(self) -> None:
+        self.status = self.Status.DRAFT
+        self.save(update_fields=["status", "updated_at"])
+
+
+class Section(models.Model):
+    class Kind(models.TextChoices):
+        OPPORTUNITES = "opportunites", _("Opportunités")
+        VIGILANCE = "vigilance", _("Points de vigilance")
+        ENJEUX = "enjeux", _("Enjeux")
+        A_ENQUETER = "a_enqueter", _("Éléments à enquêter")
+        QUESTIONS = "questions", _("Questions")
+        SYNTHESE = "synthese", _("Synthèse")
+        PORTEURS = "porteurs", _("Porteurs")
+        PARTICIPANTS = "participants", _("Participants")
+        DISCUSSION = "discussion", _("Éléments de discussion")
+        IDEES = "idees", _("Idées à creuser")
+        PRESENTATION = "presentation", _("Présentation")
+        COORDINATION = "coordination", _("Coordination")
+        PROGRAMME = "programme", _("Construction / programme")
+        REPONSES = "reponses", _("Réponses")
+        ETONNEMENT = "etonnement", _("Rapport d'étonnement")
+        RESSOURCES = "ressources", _("Ressources")
+        SCHEMA = "schema", _("Schéma résumé")
+        AUTRE = "autre", _("Autre")
+
+    workshop = models.ForeignKey(
+        Workshop,
+        verbose_name=_("atelier"),
+        on_delete=models.CASCADE,
+        related_name="sections",
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    heading = models.CharField(
+        _("intitulé"),
+        max_length=300,
+        blank=True,
+        help_text=_("Le titre tel qu'il apparaît ; vide : le nom du type."),
+    )
+    text = models.TextField(_("texte"), blank=True)
+    position = models.PositiveIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.display_heading
+
+    def get_absolute_url(self):
+        return f"{self.workshop.get_absolute_url()}#section-{self.pk}"
+
+    @property
+    def display_heading(self) -> str:
+        return self.heading or str(self.get_kind_display())
+
+    @property
+    def people(self) -> list[str]:
+        return parsing.split_people(self.text)
+
+
+class Group(models.Model):
+    """A numbered theme inside a section ("1. Conservatisme")."""
+
+    section = models.ForeignKey(
+        Section,
+        verbose_name=_("section"),
+        on_delete=models.CASCADE,
+        related_name="groups",
+    )
+    title = models.TextField(_("titre"))
+    position = models.PositiveIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("thème")
+        verbose_name_plural = _("thèmes")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return f"{self.section.workshop.get_absolute_url()}#theme-{self.pk}"
+
+
+class Item(models.Model):
+    """A line of a list, inside a section or a theme; may have sub-items."""
+
+    section = models.ForeignKey(
+        Section,
+        verbose_name=_("section"),
+        on_delete=models.CASCADE,
+        related_name="items",
+    )
+    group = models.ForeignKey(
+        Group,
+        verbose_name=_("thème"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="items",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("élément parent"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
+    text = models.TextField(_("texte"))
+    position = models.PositiveIntegerField(_("ordre"), default=0)
+    tags = TaggableManager(verbose_name=_("mots-clés"), blank=True)
+
+    class Meta:
+        verbose_name = _("élément")
+        verbose_name_plural = _("éléments")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.text[:80]
+
+    def get_absolute_url(self):
+        return f"{self.section.workshop.get_absolute_url()}#item-{self.pk}"
+
+    def siblings(self):
+        """The items sharing this item's place (same container, same parent)."""
+        return Item.objects.filter(
+            section_id=self.section_id, group_id=self.group_id, parent_id=self.parent_id
+        )

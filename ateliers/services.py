@@ -1,0 +1,324 @@
+"""Workflows of the ateliers: import from text, structure editing, export."""
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils.text import slugify
+
+from ateliers import parsing
+from ateliers.models import Event, Group, Item, Section, Workshop
+from observatoire.models import Territory
+
+
+def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
+    base = slugify(title)[:300] or "atelier"
+    slug, number = base, 2
+    others = Workshop.objects.exclude(pk=exclude_pk)
+    while others.filter(slug=slug).exists():
+        slug = f"{base}-{number}"
+        number += 1
+    return slug
+
+
+@transaction.atomic
+def workshop_create_from_parsed(
+    *,
+    parsed: parsing.Parsed,
+    title: str = "",
+    event: Event | None = None,
+    by=None,
+    **fields,
+) -> Workshop:
+    """A draft workshop holding exactly the structure the parser recognised."""
+    title = (title or parsed.title or "").strip()[:300] or "Atelier sans titre"
+    images = parsed.image_names
+    workshop = Workshop.objects.create(
+        title=title,
+        slug=unique_slug(title),
+        event=event,
+        created_by=by,
+        summary_image_name=fields.pop("summary_image_name", "") or ",".join(images),
+        **fields,
+    )
+    workshop_fill(workshop=workshop, parsed=parsed)
+    return workshop
+
+
+@transaction.atomic
+def workshop_fill(*, workshop: Workshop, parsed: parsing.Parsed) -> None:
+    """Replace the content of `workshop` by `parsed` (used by import and reload)."""
+    workshop.sections.all().delete()
+    for position, parsed_section in enumerate(parsed.sections):
+        section = Section.objects.create(
+            workshop=workshop,
+            kind=parsed_section.kind,
+            heading=parsed_section.heading[:300],
+            text=parsed_section.text,
+            position=position,
+        )
+        _create_items(section, None, None, parsed_section.items)
+        for group_position, parsed_group in enumerate(parsed_section.groups):
+            group = Group.objects.create(
+                section=section, title=parsed_group.title, position=group_position
+            )
+            _create_items(section, group, None, parsed_group.items)
+
+
+def _create_items(section, group, parent, parsed_items) -> None:
+    for position, parsed_item in enumerate(parsed_items):
+        item = Item.objects.create(
+            section=section,
+            group=group,
+            parent=parent,
+            text=parsed_item.text,
+            position=position,
+        )
+        _create_items(section, group, item, parsed_item.children)
+
+
+def load_tree(sections) -> list[Section]:
+    """Sections with `.group_list`, `.item_list` (top level) and, on each group
+    and item, the nested lists: four queries whatever the size of the tree."""
+    sections = list(sections)
+    by_section = {s.pk: s for s in sections}
+    groups = Group.objects.filter(section__in=sections)
+    items = Item.objects.filter(section__in=sections).prefetch_related("tags")
+    by_group = {}
+    for section in sections:
+        section.group_list, section.item_list = [], []
+    for group in groups:
+        group.item_list = []
+        by_group[group.pk] = group
+        by_section[group.section_id].group_list.append(group)
+    items = list(items)
+    by_item = {item.pk: item for item in items}
+    for item in items:
+        item.child_list = []
+    for item in items:
+        if item.parent_id:
+            by_item[item.parent_id].child_list.append(item)
+        elif item.group_id:
+            by_group[item.group_id].item_list.append(item)
+        else:
+            by_section[item.section_id].item_list.append(item)
+    return sections
+
+
+def workshop_tree(workshop: Workshop) -> list[Section]:
+    return load_tree(workshop.sections.all())
+
+
+def workshop_as_dict(workshop: Workshop) -> dict:
+    """The workshop in the `import_atelier --json` contract shape."""
+
+    def item_dict(item):
+        return {"text": item.text, "children": [item_dict(c) for c in item.child_list]}
+
+    sections = []
+    for section in workshop_tree(workshop):
+        sections.append(
+            {
+                "kind": section.kind,
+                "heading": section.heading,
+                "text": section.text,
+                "groups": [
+                    {"title": g.title, "items": [item_dict(i) for i in g.item_list]}
+                    for g in section.group_list
+                ],
+                "items": [item_dict(i) for i in section.item_list],
+            }
+        )
+    people = {kind: [] for kind in parsing.PEOPLE_KINDS}
+    for section in sections:
+        if section["kind"] in parsing.PEOPLE_KINDS:
+            for name in _people_of(section):
+                if name not in people[section["kind"]]:
+                    people[section["kind"]].append(name)
+    return {"title": workshop.title, "sections": sections, "people": people}
+
+
+def _people_of(section: dict) -> list[str]:
+    names = parsing.split_people(section["text"])
+
+    def walk(items):
+        for item in items:
+            yield item
+            yield from walk(item["children"])
+
+    for item in walk(section["items"]):
+        names += parsing.split_people(item["text"])
+    for group in section["groups"]:
+        for item in walk(group["items"]):
+            names += parsing.split_people(item["text"])
+    return names
+
+
+def workshop_markdown(workshop: Workshop) -> str:
+    return parsing.to_markdown(workshop_as_dict(workshop))
+
+
+# Structure editing: every move keeps positions dense within one container.
+
+
+def _renumber(queryset) -> None:
+    for position, obj in enumerate(queryset):
+        if obj.position != position:
+            obj.position = position
+            obj.save(update_fields=["position"])
+
+
+def _next_position(queryset) -> int:
+    current = queryset.aggregate(top=Max("position"))["top"]
+    return 0 if current is None else current + 1
+
+
+@transaction.atomic
+def object_move(*, obj, siblings, direction: str) -> None:
+    """Swap `obj` with its previous ("up") or next ("down") sibling."""
+    ordered = list(siblings.select_for_update().order_by("position", "pk"))
+    index = next(i for i, o in enumerate(ordered) if o.pk == obj.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(ordered):
+        ordered[index], ordered[other] = ordered[other], ordered[index]
+    _renumber(ordered)
+
+
+@transaction.atomic
+def section_add(*, workshop: Workshop, kind: str, heading: str, text: str) -> Section:
+    return Section.objects.create(
+        workshop=workshop,
+        kind=kind,
+        heading=heading,
+        text=text,
+        position=_next_position(workshop.sections.all()),
+    )
+
+
+@transaction.atomic
+def group_add(*, section: Section, title: str) -> Group:
+    return Group.objects.create(
+        section=section, title=title, position=_next_position(section.groups.all())
+    )
+
+
+@transaction.atomic
+def item_add(
+    *,
+    section: Section,
+    text: str,
+    group: Group | None = None,
+    parent: Item | None = None,
+    tags: list[str] | None = None,
+) -> Item:
+    if parent is not None:
+        section, group = parent.section, parent.group
+    siblings = Item.objects.filter(section=section, group=group, parent=parent)
+    item = Item.objects.create(
+        section=section,
+        group=group,
+        parent=parent,
+        text=text,
+        position=_next_position(siblings),
+    )
+    if tags:
+        item.tags.set(tags)
+    return item
+
+
+@transaction.atomic
+def item_indent(*, item: Item) -> bool:
+    """Make `item` the last child of its previous sibling; False if it has none."""
+    previous = (
+        item.siblings()
+        .filter(position__lt=item.position)
+        .order_by("-position", "-pk")
+        .first()
+    )
+    if previous is None:
+        return False
+    old_siblings = item.siblings().exclude(pk=item.pk)
+    item.parent = previous
+    item.position = _next_position(previous.children.all())
+    item.save(update_fields=["parent", "position"])
+    _renumber(old_siblings.order_by("position", "pk"))
+    return True
+
+
+@transaction.atomic
+def item_outdent(*, item: Item) -> bool:
+    """Move `item` just after its parent, one level up; False at top level."""
+    parent = item.parent
+    if parent is None:
+        return False
+    old_siblings = item.siblings().exclude(pk=item.pk)
+    new_siblings = list(parent.siblings().order_by("position", "pk"))
+    index = next(i for i, o in enumerate(new_siblings) if o.pk == parent.pk)
+    item.parent = parent.parent
+    item.save(update_fields=["parent"])
+    new_siblings.insert(index + 1, item)
+    item.position = -1  # forces _renumber to save it
+    _renumber(new_siblings)
+    _renumber(old_siblings.order_by("position", "pk"))
+    return True
+
+
+@transaction.atomic
+def object_delete(*, obj) -> None:
+    """Delete and close the gap in the positions of its siblings."""
+    if isinstance(obj, Item):
+        siblings = obj.siblings().exclude(pk=obj.pk)
+    elif isinstance(obj, Group):
+        siblings = obj.section.groups.exclude(pk=obj.pk)
+    else:
+        siblings = obj.workshop.sections.exclude(pk=obj.pk)
+    obj.delete()
+    _renumber(siblings.order_by("position", "pk"))
+
+
+SEEDS_DIR = settings.BASE_DIR / "fixtures" / "ateliers"
+
+
+@transaction.atomic
+def seeds_load(*, directory: Path = SEEDS_DIR) -> list[tuple[Workshop, bool]]:
+    """Create the published seed workshops that are missing; (workshop, created)."""
+    manifest = json.loads((directory / "workshops.json").read_text("utf-8"))
+    events = {}
+    for data in manifest["events"]:
+        events[data["slug"]], _ = Event.objects.get_or_create(
+            slug=data["slug"],
+            defaults={
+                "name": data["name"],
+                "description": data.get("description", ""),
+                "url": data.get("url", ""),
+            },
+        )
+    results = []
+    for data in manifest["workshops"]:
+        existing = Workshop.objects.filter(slug=data["slug"]).first()
+        if existing:
+            results.append((existing, False))
+            continue
+        text = (directory / data["file"]).read_text("utf-8")
+        territory = None
+        if data.get("territory"):
+            kind, code = data["territory"]
+            territory = Territory.objects.filter(kind=kind, code=code).first()
+        workshop = workshop_create_from_parsed(
+            parsed=parsing.parse(text),
+            event=events.get(data["event"]),
+            territory=territory,
+            starts_on=data.get("starts_on"),
+            ends_on=data.get("ends_on"),
+            source_url=data["source_url"],
+            licence=data["licence"],
+        )
+        # The manifest's slug, not the title's: stable across title edits.
+        workshop.slug = data["slug"]
+        workshop.save(update_fields=["slug"])
+        workshop.tags.set(data["tags"])
+        workshop.publish()
+        results.append((workshop, True))
+    return results
