@@ -1,0 +1,198 @@
+"""Open-data exports of a set of published initiatives: CSV, GeoJSON and JSON.
+
+The columns are a public contract documented on the "Données ouvertes" page:
+add new ones at the end, never rename or remove one. Private fields (the
+submitter's name and email) are absent by construction: rows are built from
+PUBLIC_COLUMNS only.
+
+Choices made where the formats leave room:
+- CSV: UTF-8 with a byte-order mark, because Excel (the tool most local
+  authorities open it with) otherwise garbles accents; `;` separator, as
+  French spreadsheets expect; several values in one cell joined by " | ".
+- Text cells starting with = + - @ get a leading apostrophe so spreadsheets do
+  not run them as formulas; the importer removes it.
+- GeoJSON (RFC 7946): [longitude, latitude] in WGS 84, `geometry: null` for an
+  initiative without coordinates, no `crs` member.
+"""
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from initiatives.models import Initiative
+
+MULTI_SEPARATOR = " | "
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CHUNK_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    description: str
+    multiple: bool = False
+    number: bool = False
+
+
+PUBLIC_COLUMNS = [
+    Column("id", _("Identifiant numérique sur cette plateforme.")),
+    Column("slug", _("Identifiant d'URL, stable.")),
+    Column("nom", _("Nom de l'initiative.")),
+    Column("resume", _("Résumé en une ou deux phrases.")),
+    Column("description", _("Description (texte simple ou Markdown).")),
+    Column("type_de_pratique", _("Type de pratique (jardin partagé, repair café…).")),
+    Column("familles", _("Familles : Libre, Solidaire, Durable, Culturel."), True),
+    Column("niveaux_action", _("Niveaux d'action."), True),
+    Column("modele_economique", _("Gratuit, Payant, Prix libre ou Mixte.")),
+    Column("ressources", _("Ressources : bénévoles, publiques, privées."), True),
+    Column("gouvernance", _("Mode de gouvernance.")),
+    Column("commune", _("Nom de la commune.")),
+    Column("code_insee", _("Code officiel géographique (INSEE) de la commune.")),
+    Column("adresse", _("Adresse postale.")),
+    Column("latitude", _("Latitude WGS 84, en degrés décimaux."), number=True),
+    Column("longitude", _("Longitude WGS 84, en degrés décimaux."), number=True),
+    Column("site_web", _("Site web.")),
+    Column("structure", _("Structure porteuse.")),
+    Column("contact_public", _("Contact public choisi par l'initiative.")),
+    Column("mots_cles", _("Mots-clés."), True),
+    Column("url", _("Adresse de la fiche sur cette plateforme.")),
+    Column("date_creation", _("Date de création de la fiche (ISO 8601).")),
+    Column("date_mise_a_jour", _("Date de dernière modification (ISO 8601).")),
+    Column("date_publication", _("Date de publication (ISO 8601).")),
+    Column("source", _("Origine de la fiche (vide : proposée sur ce site).")),
+    Column("identifiant_source", _("Identifiant de la fiche dans sa source.")),
+    Column("url_source", _("Adresse de la fiche dans sa source.")),
+    Column("licence", _("Licence de la fiche.")),
+]
+COLUMN_NAMES = [column.name for column in PUBLIC_COLUMNS]
+
+
+def export_queryset(queryset):
+    """`queryset` with what the rows need, in a constant number of queries."""
+    return queryset.select_related("category", "commune").prefetch_related(
+        "families", "action_levels", "resources", "tags"
+    )
+
+
+def _names(manager) -> list[str]:
+    return [obj.name for obj in manager.all()]
+
+
+def _iso(value) -> str:
+    return timezone.localtime(value).isoformat() if value else ""
+
+
+def record(initiative: Initiative) -> dict:
+    """The public fields of one initiative, keyed by export column."""
+    return {
+        "id": initiative.pk,
+        "slug": initiative.slug,
+        "nom": initiative.name,
+        "resume": initiative.summary,
+        "description": initiative.description,
+        "type_de_pratique": initiative.category.name,
+        "familles": _names(initiative.families),
+        "niveaux_action": _names(initiative.action_levels),
+        "modele_economique": initiative.get_economic_model_display(),
+        "ressources": _names(initiative.resources),
+        "gouvernance": initiative.get_governance_display(),
+        "commune": initiative.commune.name,
+        "code_insee": initiative.commune.code,
+        "adresse": initiative.address,
+        "latitude": initiative.latitude,
+        "longitude": initiative.longitude,
+        "site_web": initiative.website,
+        "structure": initiative.organisation,
+        "contact_public": initiative.public_contact,
+        "mots_cles": sorted(tag.name for tag in initiative.tags.all()),
+        "url": settings.SITE_URL.rstrip("/") + initiative.get_absolute_url(),
+        "date_creation": _iso(initiative.created_at),
+        "date_mise_a_jour": _iso(initiative.updated_at),
+        "date_publication": _iso(initiative.published_at),
+        "source": initiative.source,
+        "identifiant_source": initiative.source_id,
+        "url_source": initiative.source_url,
+        "licence": initiative.licence,
+    }
+
+
+def _records(queryset) -> Iterator[dict]:
+    for initiative in export_queryset(queryset).iterator(chunk_size=CHUNK_SIZE):
+        yield record(initiative)
+
+
+def _cell(column: Column, value) -> str:
+    if value is None:
+        return ""
+    if column.multiple:
+        value = MULTI_SEPARATOR.join(value)
+    value = str(value)
+    if not column.number and value.startswith(FORMULA_PREFIXES):
+        value = "'" + value
+    return value
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for streaming csv."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(queryset) -> Iterator[str]:
+    writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
+    yield "\ufeff" + writer.writerow(COLUMN_NAMES)
+    for row in _records(queryset):
+        yield writer.writerow(
+            [_cell(column, row[column.name]) for column in PUBLIC_COLUMNS]
+        )
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _joined(head: str, items: Iterable[str], tail: str) -> Iterator[str]:
+    yield head
+    for index, item in enumerate(items):
+        yield ("," if index else "") + item
+    yield tail
+
+
+def json_chunks(queryset) -> Iterator[str]:
+    meta = {
+        "licence": "Licence Ouverte 2.0",
+        "source": settings.SITE_URL,
+        "genere_le": timezone.localtime().isoformat(),
+        "colonnes": COLUMN_NAMES,
+    }
+    head = _dumps(meta)[:-1] + ',"initiatives":['
+    yield from _joined(head, (_dumps(row) for row in _records(queryset)), "]}\n")
+
+
+def feature(row: dict) -> dict:
+    properties = {key: value for key, value in row.items() if key not in ("id",)}
+    latitude = properties.pop("latitude")
+    longitude = properties.pop("longitude")
+    geometry = None
+    if latitude is not None and longitude is not None:
+        geometry = {"type": "Point", "coordinates": [longitude, latitude]}
+    return {
+        "type": "Feature",
+        "id": row["id"],
+        "geometry": geometry,
+        "properties": properties,
+    }
+
+
+def geojson_chunks(queryset) -> Iterator[str]:
+    yield from _joined(
+        '{"type":"FeatureCollection","features":[',
+        (_dumps(feature(row)) for row in _records(queryset)),
+        "]}\n",
+    )

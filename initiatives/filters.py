@@ -1,0 +1,263 @@
+"""Faceted browsing of published initiatives, shared by the list, the map, the
+embeddable map and the exports: the same query string selects the same set.
+
+Facet counts are "disjunctive": the count next to an option is the number of
+initiatives the page would show with that option ticked, given every *other*
+facet. Each facet costs one GROUP BY query, whatever the number of options.
+"""
+
+from dataclasses import dataclass, field
+
+import django_filters
+from django import forms
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from taggit.models import Tag
+
+from initiatives.models import ActionLevel, Category, Family, Initiative
+from observatoire.models import Territory
+
+MAX_QUERY_LENGTH = 200
+TAG_FACET_SIZE = 20
+TERRITORY_FACET_SIZE = 20
+
+
+class TerritoryFilter(django_filters.CharFilter):
+    """A région, département, EPCI or commune, by slug, with everything inside."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.within(value)
+
+
+class InitiativeFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Recherche"),
+        method="filter_text",
+        max_length=MAX_QUERY_LENGTH,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    type = django_filters.ModelMultipleChoiceFilter(
+        label=_("Type de pratique"),
+        field_name="category__slug",
+        to_field_name="slug",
+        queryset=Category.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    famille = django_filters.ModelMultipleChoiceFilter(
+        label=_("Famille"),
+        field_name="families__slug",
+        to_field_name="slug",
+        queryset=Family.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        distinct=True,
+    )
+    niveau = django_filters.ModelMultipleChoiceFilter(
+        label=_("Niveau d'action"),
+        field_name="action_levels__slug",
+        to_field_name="slug",
+        queryset=ActionLevel.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        distinct=True,
+    )
+    modele = django_filters.MultipleChoiceFilter(
+        label=_("Modèle économique"),
+        field_name="economic_model",
+        choices=Initiative.EconomicModel.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    territoire = django_filters.ModelChoiceFilter(
+        label=_("Territoire"),
+        method="filter_territory",
+        to_field_name="slug",
+        queryset=Territory.objects.all(),
+        widget=forms.HiddenInput,
+    )
+    tag = django_filters.ModelMultipleChoiceFilter(
+        label=_("Mots-clés"),
+        field_name="tags__slug",
+        to_field_name="slug",
+        queryset=Tag.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        distinct=True,
+    )
+    tri = django_filters.OrderingFilter(
+        label=_("Trier par"),
+        fields=(
+            ("name", "nom"),
+            ("published_at", "date"),
+            ("commune__name", "commune"),
+        ),
+        field_labels={
+            "name": _("Nom (A → Z)"),
+            "-name": _("Nom (Z → A)"),
+            "-published_at": _("Les plus récentes"),
+            "published_at": _("Les plus anciennes"),
+            "commune__name": _("Commune (A → Z)"),
+            "-commune__name": _("Commune (Z → A)"),
+        },
+        empty_label=None,
+        null_label=None,
+    )
+
+    class Meta:
+        model = Initiative
+        fields: list[str] = []
+
+    # Query-string keys of the facets that list their options with counts.
+    FACETS = ("type", "famille", "niveau", "modele", "territoire", "tag")
+
+    def filter_text(self, qs, name, value):
+        return qs.search(value)
+
+    def filter_territory(self, qs, name, value):
+        return qs.within(value)
+
+    def filter_queryset(self, queryset):
+        # Tie-breaker after any user ordering, so pages never overlap.
+        return super().filter_queryset(queryset).order_by(*self._ordering(), "pk")
+
+    def _ordering(self) -> list[str]:
+        ordering = _cleaned(self).get("tri")
+        if not ordering:
+            return ["name"]
+        return [self.filters["tri"].get_ordering_value(value) for value in ordering]
+
+
+def published_filter(data, *, queryset=None) -> InitiativeFilter:
+    """The filter over published initiatives for a request's GET parameters."""
+    if queryset is None:
+        queryset = Initiative.objects.published()
+    return InitiativeFilter(data or None, queryset=queryset)
+
+
+@dataclass
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Facet:
+    key: str
+    label: str
+    options: list[FacetOption] = field(default_factory=list)
+
+
+def _cleaned(filterset: InitiativeFilter) -> dict:
+    """The valid filter values (an unbound filterset has none)."""
+    if not filterset.is_bound:
+        return {}
+    filterset.is_valid()
+    return filterset.form.cleaned_data
+
+
+def _base_ids(filterset: InitiativeFilter, key: str):
+    """Initiatives matching every valid filter but `key`, as a subquery.
+
+    Reuses the values the form already validated, so facets add no validation
+    queries of their own."""
+    qs = filterset.queryset.all()
+    for name, value in _cleaned(filterset).items():
+        if name not in (key, "tri"):
+            qs = filterset.filters[name].filter(qs, value)
+    return qs.order_by().values("pk")
+
+
+def _counts(filterset: InitiativeFilter, key: str, group_by: str) -> dict:
+    rows = (
+        Initiative.objects.filter(pk__in=_base_ids(filterset, key))
+        .order_by()
+        .values(group_by)
+        .annotate(n=Count("pk", distinct=True))
+        .values_list(group_by, "n")
+    )
+    return {value: n for value, n in rows if value is not None}
+
+
+def _selected(filterset: InitiativeFilter, key: str) -> set[str]:
+    value = _cleaned(filterset).get(key)
+    if not value:
+        return set()
+    if isinstance(value, str | Territory):
+        value = [value]
+    return {getattr(item, "slug", item) for item in value}
+
+
+def facets(filterset: InitiativeFilter) -> list[Facet]:
+    """Every facet with its options and their counts for the current filter."""
+    result = []
+    for key, model, group_by in (
+        ("type", Category, "category"),
+        ("famille", Family, "families"),
+        ("niveau", ActionLevel, "action_levels"),
+    ):
+        counts = _counts(filterset, key, group_by)
+        chosen = _selected(filterset, key)
+        options = [
+            FacetOption(obj.slug, obj.name, counts.get(obj.pk, 0), obj.slug in chosen)
+            for obj in model.objects.all()
+        ]
+        result.append(Facet(key, InitiativeFilter.base_filters[key].label, options))
+
+    counts = _counts(filterset, "modele", "economic_model")
+    chosen = _selected(filterset, "modele")
+    result.append(
+        Facet(
+            "modele",
+            InitiativeFilter.base_filters["modele"].label,
+            [
+                FacetOption(value, label, counts.get(value, 0), value in chosen)
+                for value, label in Initiative.EconomicModel.choices
+            ],
+        )
+    )
+
+    result.append(_territory_facet(filterset))
+    result.append(_tag_facet(filterset))
+    return result
+
+
+def _territory_facet(filterset: InitiativeFilter) -> Facet:
+    """Départements holding the current set, biggest first (links, not boxes)."""
+    counts = _counts(filterset, "territoire", "commune__parent")
+    top = sorted(counts.items(), key=lambda item: -item[1])[:TERRITORY_FACET_SIZE]
+    places = {
+        pk: (slug, name)
+        for pk, slug, name in Territory.objects.filter(
+            pk__in=[pk for pk, _ in top]
+        ).values_list("pk", "slug", "name")
+    }
+    chosen = _selected(filterset, "territoire")
+    options = [
+        FacetOption(places[pk][0], places[pk][1], n, places[pk][0] in chosen)
+        for pk, n in top
+        if pk in places
+    ]
+    return Facet("territoire", _("Par département"), options)
+
+
+def _tag_facet(filterset: InitiativeFilter) -> Facet:
+    """The most used tags in the current set, plus the ticked ones."""
+    chosen = _selected(filterset, "tag")
+    rows = (
+        Tag.objects.filter(
+            taggit_taggeditem_items__object_id__in=_base_ids(filterset, "tag"),
+            taggit_taggeditem_items__content_type__app_label="initiatives",
+            taggit_taggeditem_items__content_type__model="initiative",
+        )
+        .annotate(n=Count("taggit_taggeditem_items", distinct=True))
+        .order_by("-n", "name")
+        .values_list("slug", "name", "n")[:TAG_FACET_SIZE]
+    )
+    options = [FacetOption(slug, name, n, slug in chosen) for slug, name, n in rows]
+    shown = {option.value for option in options}
+    # A ticked tag outside the top list stays visible so it can be unticked.
+    for slug, name in Tag.objects.filter(slug__in=chosen - shown).values_list(
+        "slug", "name"
+    ):
+        options.append(FacetOption(slug, name, 0, True))
+    return Facet("tag", InitiativeFilter.base_filters["tag"].label, options)

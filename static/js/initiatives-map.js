@@ -1,0 +1,150 @@
+/* Map of initiatives (list page enhancement). Without JavaScript the page shows
+   the list, which is the accessible alternative; this script reveals the map,
+   loads the compact marker data and clusters it in chunks so 100,000 markers
+   stay smooth. Popups are fetched only when opened. */
+(function () {
+  "use strict";
+
+  var configNode = document.getElementById("map-config");
+  var block = document.getElementById("map-block");
+  if (!configNode || !block || typeof L === "undefined") {
+    return;
+  }
+  var config = JSON.parse(configNode.textContent);
+  var texts = config.texts;
+  var status = document.getElementById("map-status");
+  block.hidden = false;
+  document.body.classList.add("has-map");
+
+  function say(text) {
+    if (status) {
+      status.textContent = text;
+    }
+  }
+
+  // Canvas rendering: far lighter than one DOM node per marker.
+  var map = L.map("map", { preferCanvas: true, worldCopyJump: true }).setView(
+    [46.6, 2.4],
+    5
+  );
+  L.tileLayer(config.tileUrl, {
+    attribution: config.attribution,
+    maxZoom: 19,
+  }).addTo(map);
+
+  var clusters = L.markerClusterGroup({
+    chunkedLoading: true,
+    chunkInterval: 100,
+    showCoverageOnHover: false,
+    maxClusterRadius: 60,
+  });
+  map.addLayer(clusters);
+
+  function popupUrl(id) {
+    return config.popupUrl.replace(/0\.json$/, id + ".json");
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  function popupContent(data) {
+    var box = element("div", "map-popup");
+    var title = element("p", "map-popup-title");
+    var link = element("a", null, data.name);
+    link.href = config.linkBase + data.url;
+    if (config.linkBase) {
+      link.target = "_top";
+    }
+    title.appendChild(link);
+    box.appendChild(title);
+    box.appendChild(element("p", "map-popup-meta", data.category + " · " + data.commune));
+    if (data.summary) {
+      box.appendChild(element("p", null, data.summary));
+    }
+    return box;
+  }
+
+  function openPopup(event) {
+    var marker = event.target;
+    if (marker.getPopup()) {
+      return;
+    }
+    marker.bindPopup(texts.loading).openPopup();
+    fetch(popupUrl(marker.options.initiativeId), { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error(response.status);
+        }
+        return response.json();
+      })
+      .then(function (data) {
+        marker.setPopupContent(popupContent(data));
+      })
+      .catch(function () {
+        marker.setPopupContent(texts.failed);
+      });
+  }
+
+  function showLegend(legend, used) {
+    var list = document.getElementById("map-legend");
+    if (!list) {
+      return;
+    }
+    legend.forEach(function (entry, index) {
+      if (!used[index]) {
+        return;
+      }
+      var item = element("li");
+      var swatch = element("span", "legend-swatch");
+      swatch.setAttribute("aria-hidden", "true");
+      swatch.style.backgroundColor = entry.colour;
+      item.appendChild(swatch);
+      item.appendChild(document.createTextNode(entry.name));
+      list.appendChild(item);
+    });
+  }
+
+  say(texts.loading);
+  fetch(config.dataUrl, { credentials: "same-origin" })
+    .then(function (response) {
+      if (!response.ok) {
+        throw new Error(response.status);
+      }
+      return response.json();
+    })
+    .then(function (data) {
+      var used = {};
+      var markers = data.markers.map(function (row) {
+        var entry = data.legend[row[3]] || { colour: "#1f4e8c" };
+        used[row[3]] = true;
+        var marker = L.circleMarker([row[1], row[2]], {
+          radius: 7,
+          color: "#ffffff",
+          weight: 2,
+          fillColor: entry.colour,
+          fillOpacity: 1,
+          initiativeId: row[0],
+        });
+        marker.on("click", openPopup);
+        return marker;
+      });
+      clusters.addLayers(markers);
+      if (markers.length) {
+        map.fitBounds(clusters.getBounds(), { maxZoom: 13, padding: [20, 20] });
+      }
+      showLegend(data.legend, used);
+      say(texts.loaded.replace("%(count)s", markers.length.toLocaleString("fr-FR")));
+      block.setAttribute("data-markers", String(markers.length));
+    })
+    .catch(function () {
+      say(texts.failed);
+    });
+})();
