@@ -164,6 +164,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = envstr("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True
+# ASCII tag slugs ("cooperation" for "coopération"): the tag page URL uses <slug:>.
+TAGGIT_STRIP_UNICODE_WHEN_SLUGIFYING = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
