@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class ReferentielConfig(AppConfig):
     name = "referentiel"
     verbose_name = _("Référentiel")
+
+    def ready(self):
+        from observatoire import registry
+
+        from .models import Entry
+
+        registry.register(
+            Entry,
+            label=_("Référentiel des compétences de coopération"),
+            public=lambda: Entry.objects.all(),
+        )

@@ -1,10 +1,42 @@
 from django.urls import path
 
-from observatoire.views import coming_soon
+from . import views
 
 app_name = "referentiel"
 
-# Placeholder route so the navigation resolves; issue #4 replaces it.
 urlpatterns = [
-    path("", coming_soon, {"title": "Référentiel"}, name="overview"),
+    path("", views.overview, name="overview"),
+    path("texte-integral/", views.full_text, name="full_text"),
+    path("export.md", views.markdown_export, name="markdown"),
+    path("partie/<slug:slug>/", views.part_detail, name="part"),
+    path("partie/<slug:part_slug>/<slug:slug>/", views.section_detail, name="section"),
+    path("fiche/<slug:slug>/", views.entry_detail, name="entry"),
+    path("fiche/<slug:slug>/modifier/", views.entry_edit, name="entry_edit"),
+    path(
+        "fiche/<slug:slug>/deplacer/<str:direction>/",
+        views.entry_move,
+        name="entry_move",
+    ),
+    path("autodiagnostic/", views.assessment_start, name="assessment_start"),
+    path(
+        "autodiagnostic/statistiques/",
+        views.assessment_aggregates,
+        name="assessment_aggregates",
+    ),
+    path("autodiagnostic/<str:token>/", views.assessment_detail, name="assessment"),
+    path(
+        "autodiagnostic/<str:token>/modifier/",
+        views.assessment_edit,
+        name="assessment_edit",
+    ),
+    path(
+        "autodiagnostic/<str:token>/export.csv",
+        views.assessment_csv,
+        name="assessment_csv",
+    ),
+    path(
+        "autodiagnostic/<str:token>/rattacher/",
+        views.assessment_attach,
+        name="assessment_attach",
+    ),
 ]

@@ -1,0 +1,41 @@
+from django.contrib import admin
+
+from .models import Assessment, Entry, Part, Referential, Section
+
+
+@admin.register(Referential)
+class ReferentialAdmin(admin.ModelAdmin):
+    list_display = ["title", "licence"]
+
+
+@admin.register(Part)
+class PartAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "position"]
+    prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["title", "part", "position"]
+    list_filter = ["part"]
+    filter_horizontal = ["remedy_levers", "remedy_sections"]
+
+
+@admin.register(Entry)
+class EntryAdmin(admin.ModelAdmin):
+    list_display = ["title", "part", "section", "position"]
+    list_filter = ["part"]
+    search_fields = ["title", "description"]
+    readonly_fields = ["slug"]
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    # Answers are not shown: staff see aggregates, not individual answers.
+    list_display = ["created_at", "subject", "territory", "initiative"]
+    fields = ["subject", "territory", "initiative", "created_at"]
+    readonly_fields = ["subject", "territory", "created_at"]
+    raw_id_fields = ["initiative"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,341 @@
+import csv
+
+from django.contrib import messages
+from django.db.models import Count, Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from observatoire import registry, roles
+from observatoire.models import Territory
+
+from . import services
+from .charts import radar
+from .forms import AssessmentForm, AttachForm, EntryForm
+from .models import Assessment, Entry, Part, Rating, Section
+
+
+def _referential():
+    referential = services.current_referential()
+    if referential is None:
+        raise Http404(_("Le référentiel n'est pas encore chargé."))
+    return referential
+
+
+@require_GET
+def overview(request):
+    referential = _referential()
+    parts = referential.parts.prefetch_related(
+        Prefetch(
+            "sections",
+            queryset=Section.objects.annotate(entry_count=Count("entries")),
+        )
+    ).annotate(direct_count=Count("entries", distinct=True))
+    return render(
+        request,
+        "referentiel/referential_overview.html",
+        {
+            "referential": referential,
+            "parts": parts,
+            "tags": referential.tags.all(),
+            "entry_count": Entry.objects.filter(part__referential=referential).count(),
+        },
+    )
+
+
+@require_GET
+def full_text(request):
+    """The whole referential on one page: for reading in one go and printing."""
+    referential = _referential()
+    entries = Entry.objects.filter(part__referential=referential)
+    parts = referential.parts.prefetch_related(
+        Prefetch("entries", queryset=entries.filter(section__isnull=True)),
+        Prefetch(
+            "sections",
+            queryset=Section.objects.prefetch_related(Prefetch("entries", entries)),
+        ),
+    )
+    return render(
+        request,
+        "referentiel/referential_full.html",
+        {"referential": referential, "parts": parts},
+    )
+
+
+@require_GET
+def markdown_export(request):
+    referential = _referential()
+    response = HttpResponse(
+        services.referential_markdown(referential=referential),
+        content_type="text/markdown; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{referential.slug}.md"'
+    return response
+
+
+@require_GET
+def part_detail(request, slug):
+    part = get_object_or_404(Part.objects.select_related("referential"), slug=slug)
+    return render(
+        request,
+        "referentiel/part_detail.html",
+        {
+            "part": part,
+            "entries": part.entries.filter(section__isnull=True),
+            "sections": part.sections.prefetch_related("entries"),
+        },
+    )
+
+
+@require_GET
+def section_detail(request, part_slug, slug):
+    section = get_object_or_404(
+        Section.objects.select_related("part"), slug=slug, part__slug=part_slug
+    )
+    return render(
+        request,
+        "referentiel/section_detail.html",
+        {
+            "section": section,
+            "part": section.part,
+            "entries": section.entries.prefetch_related("tags"),
+            "can_edit": roles.is_facilitator(request.user),
+        },
+    )
+
+
+@require_GET
+def entry_detail(request, slug):
+    entry = get_object_or_404(
+        Entry.objects.select_related("part", "section"), slug=slug
+    )
+    siblings = Entry.objects.in_container_of(entry)
+    return render(
+        request,
+        "referentiel/entry_detail.html",
+        {
+            "entry": entry,
+            "part": entry.part,
+            "section": entry.section,
+            "tags": entry.tags.all(),
+            "related": registry.related(entry),
+            "previous": siblings.filter(position__lt=entry.position).last(),
+            "next": siblings.filter(position__gt=entry.position).first(),
+            "can_edit": roles.is_facilitator(request.user),
+        },
+    )
+
+
+@roles.role_required(roles.ANIMATION)
+@require_http_methods(["GET", "POST"])
+def entry_edit(request, slug):
+    entry = get_object_or_404(
+        Entry.objects.select_related("part", "section"), slug=slug
+    )
+    form = EntryForm(request.POST or None, instance=entry)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("La fiche a été enregistrée."))
+        return redirect(entry)
+    return render(
+        request,
+        "referentiel/entry_form.html",
+        {"entry": entry, "form": form, "part": entry.part, "section": entry.section},
+    )
+
+
+@roles.role_required(roles.ANIMATION)
+@require_POST
+def entry_move(request, slug, direction):
+    entry = get_object_or_404(
+        Entry.objects.select_related("part", "section"), slug=slug
+    )
+    if direction not in ("up", "down"):
+        raise Http404
+    if services.entry_move(entry=entry, direction=direction):
+        messages.success(
+            request, _("« %(title)s » a été déplacée.") % {"title": entry.title}
+        )
+    else:
+        messages.warning(
+            request,
+            _("« %(title)s » est déjà en bout de liste.") % {"title": entry.title},
+        )
+    return redirect(f"{entry.container.get_absolute_url()}#fiche-{entry.slug}")
+
+
+def _domains(referential):
+    return (
+        Section.objects.domains()
+        .filter(part__referential=referential)
+        .prefetch_related("entries")
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def assessment_start(request):
+    referential = _referential()
+    form = AssessmentForm(request.POST or None, domains=_domains(referential))
+    if request.method == "POST" and form.is_valid():
+        assessment = services.assessment_save(
+            referential=referential,
+            levels=form.levels(),
+            subject=form.cleaned_data["subject"],
+            label=form.cleaned_data["label"],
+            territory=form.cleaned_data["commune"],
+        )
+        messages.success(
+            request,
+            _(
+                "Autodiagnostic enregistré. Gardez l'adresse de cette page : c'est "
+                "la seule façon de le retrouver."
+            ),
+        )
+        return redirect(assessment)
+    return render(
+        request,
+        "referentiel/assessment_form.html",
+        {"form": form, "referential": referential, "levels": Rating.Level.choices},
+    )
+
+
+def _assessment(token):
+    return get_object_or_404(
+        Assessment.objects.select_related("referential", "territory", "initiative"),
+        token=token,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def assessment_edit(request, token):
+    assessment = _assessment(token)
+    form = AssessmentForm(
+        request.POST or None,
+        domains=_domains(assessment.referential),
+        initial=AssessmentForm.initial_for(assessment),
+    )
+    if request.method == "POST" and form.is_valid():
+        services.assessment_save(
+            referential=assessment.referential,
+            levels=form.levels(),
+            subject=form.cleaned_data["subject"],
+            label=form.cleaned_data["label"],
+            territory=form.cleaned_data["commune"],
+            assessment=assessment,
+        )
+        messages.success(request, _("Autodiagnostic mis à jour."))
+        return redirect(assessment)
+    return render(
+        request,
+        "referentiel/assessment_form.html",
+        {
+            "form": form,
+            "assessment": assessment,
+            "referential": assessment.referential,
+            "levels": Rating.Level.choices,
+        },
+    )
+
+
+@never_cache
+@require_GET
+def assessment_detail(request, token):
+    assessment = _assessment(token)
+    scores = services.assessment_profile(assessment=assessment)
+    strongest, weakest = services.strongest_and_weakest(scores)
+    weak_domains = [score.domain for score in weakest]
+    remedies = (
+        Section.objects.filter(pk__in=[d.pk for d in weak_domains])
+        .prefetch_related("remedy_levers", "remedy_sections__part")
+        .order_by("position")
+    )
+    return render(
+        request,
+        "referentiel/assessment_detail.html",
+        {
+            "assessment": assessment,
+            "scores": scores,
+            "chart": radar([(s.domain.short_title, s.mean) for s in scores]),
+            "strongest": strongest,
+            "weakest": weakest,
+            "remedies": remedies,
+            "levels": Rating.Level.choices,
+            "can_attach": roles.is_agent(request.user),
+            "attach_form": AttachForm(),
+        },
+    )
+
+
+@never_cache
+@require_GET
+def assessment_csv(request, token):
+    assessment = _assessment(token)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="autodiagnostic.csv"'
+    # BOM: spreadsheet software then reads the accents right.
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(
+        [_("Domaine"), _("Compétence"), _("Niveau"), _("Libellé du niveau")]
+    )
+    scores = services.assessment_profile(assessment=assessment)
+    for score in scores:
+        for rating in score.ratings:
+            writer.writerow(
+                [
+                    score.domain.short_title,
+                    rating.entry.title,
+                    rating.level,
+                    rating.get_level_display(),
+                ]
+            )
+    for score in scores:
+        writer.writerow(
+            [score.domain.short_title, _("Moyenne du domaine"), f"{score.mean:.2f}", ""]
+        )
+    return response
+
+
+@roles.role_required(roles.MODERATION, roles.AGENTS)
+@require_POST
+def assessment_attach(request, token):
+    assessment = _assessment(token)
+    form = AttachForm(request.POST)
+    if form.is_valid():
+        assessment.attach_to(form.cleaned_data["initiative"])
+        messages.success(
+            request,
+            _("Autodiagnostic rattaché à « %(name)s ».")
+            % {"name": form.cleaned_data["initiative"].name},
+        )
+    else:
+        messages.error(request, " ".join(form.errors.get("initiative", [])))
+    return redirect(assessment)
+
+
+@roles.role_required(roles.MODERATION, roles.AGENTS)
+@require_GET
+def assessment_aggregates(request):
+    referential = _referential()
+    territory = None
+    query = request.GET.get("territoire", "").strip()[:100]
+    if query:
+        territory = Territory.objects.search(query).ranked().first()
+    domains, rows = services.assessment_aggregates(
+        referential=referential, territory=territory
+    )
+    return render(
+        request,
+        "referentiel/assessment_aggregates.html",
+        {
+            "domains": domains,
+            "rows": rows,
+            "query": query,
+            "territory": territory,
+            "min_group_size": services.MIN_GROUP_SIZE,
+        },
+    )
