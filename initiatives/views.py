@@ -188,7 +188,7 @@ def export(request, fmt):
     if fmt not in EXPORT_FORMATS:
         raise Http404(_("Format d'export inconnu."))
     filterset = published_filter(request.GET)
-    if not filterset.is_valid():
+    if filterset.is_bound and not filterset.is_valid():
         lines = [
             f"{field} : {error}"
             for field, errors in filterset.errors.items()

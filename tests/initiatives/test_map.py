@@ -1,0 +1,105 @@
+import json
+
+import pytest
+from django.urls import reverse
+
+from initiatives.models import Category, Initiative
+
+MAP = reverse("initiatives:map")
+DATA = reverse("initiatives:map_data")
+EMBED = reverse("initiatives:embed")
+
+
+@pytest.mark.parametrize("role", ["anonymous", "citizen", "moderator", "agent"])
+def test_map_page_shows_the_list_for_everyone(client_for, make_initiative, role):
+    make_initiative(name="Repair café du port")
+    response = client_for(role).get(MAP, {"q": "repair"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    # Without JavaScript the map block stays hidden and the list is the page.
+    assert 'id="map-block" hidden' in body
+    assert "Repair café du port" in body
+    assert 'href="/initiatives/?q=repair"' in body
+    config = response.context["map_config"]
+    assert config["dataUrl"] == f"{DATA}?q=repair"
+    assert "vendor/leaflet/leaflet.js" in body
+    assert 'id="map-config" type="application/json"' in body
+
+
+def test_map_data_is_compact_and_filtered(client, geo, make_initiative):
+    garden = Category.objects.get(slug="jardin-partage")
+    shown = make_initiative(
+        name="Jardin", category=garden, latitude=48.123456789, longitude=-4.5
+    )
+    make_initiative(name="Sans coordonnées", latitude=None, longitude=None)
+    make_initiative(name="À Lyon", commune=geo.lyon, latitude=45.7, longitude=4.8)
+    make_initiative(name="En attente", status=Initiative.Status.PENDING)
+    data = client.get(DATA, {"territoire": geo.finistere.slug}).json()
+    legend_index = [entry["name"] for entry in data["legend"]].index(garden.name)
+    assert data["markers"] == [[shown.pk, 48.12346, -4.5, legend_index]]
+    assert data["legend"][legend_index]["colour"] == garden.colour
+
+
+def test_map_data_never_contains_private_fields(client, make_initiative):
+    make_initiative(submitter_name="Nom Privé", submitter_email="prive@example.org")
+    body = client.get(DATA).content.decode()
+    assert "prive@example.org" not in body and "Nom Privé" not in body
+
+
+def test_popup_shows_public_fields_of_published_only(client, make_initiative):
+    published = make_initiative(name="<b>Fab lab</b>", submitter_email="p@example.org")
+    pending = make_initiative(status=Initiative.Status.PENDING)
+    response = client.get(reverse("initiatives:map_popup", args=[published.pk]))
+    assert response.json()["url"] == published.get_absolute_url()
+    assert response.json()["name"] == "<b>Fab lab</b>"  # inserted as text by JS
+    assert "p@example.org" not in response.content.decode()
+    missing = client.get(reverse("initiatives:map_popup", args=[pending.pk]))
+    assert missing.status_code == 404
+
+
+def test_map_data_reports_invalid_filters(client, make_initiative):
+    make_initiative()
+    data = client.get(DATA, {"modele": "nimporte"}).json()
+    assert "modele" in data["errors"]
+    assert len(data["markers"]) == 1
+
+
+@pytest.mark.parametrize("url", [DATA, MAP, EMBED])
+def test_map_views_reject_post(client, url):
+    assert client.post(url).status_code == 405
+
+
+def test_only_the_embed_may_be_framed(client, make_initiative):
+    make_initiative(name="Atelier vélo")
+    embed = client.get(EMBED, {"q": "velo"})
+    assert embed.status_code == 200
+    assert "X-Frame-Options" not in embed.headers
+    assert "frame-ancestors *" in embed["Content-Security-Policy"]
+    assert "Atelier vélo" in embed.content.decode()
+    assert embed.context["map_config"]["dataUrl"] == f"{DATA}?q=velo"
+    for url in (MAP, reverse("initiatives:list")):
+        page = client.get(url)
+        assert page["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'self'" in page["Content-Security-Policy"]
+
+
+def test_embed_links_open_the_full_site(client, make_initiative):
+    initiative = make_initiative()
+    body = client.get(EMBED).content.decode()
+    assert f'href="http://testserver{initiative.get_absolute_url()}" target="_top"' in (
+        body
+    )
+
+
+@pytest.mark.parametrize("size", [10, 500])
+def test_map_data_query_count_does_not_grow(
+    client, django_assert_num_queries, make_initiative, size
+):
+    """Guards against loading each marker's category or commune row by row: the
+    legend and the markers are one query each."""
+    categories = list(Category.objects.all())
+    for number in range(size):
+        make_initiative(category=categories[number % len(categories)])
+    with django_assert_num_queries(2):
+        data = json.loads(client.get(DATA).content)
+    assert len(data["markers"]) == size
