@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class InitiativesConfig(AppConfig):
     name = "initiatives"
     verbose_name = _("Initiatives")
+
+    def ready(self):
+        from initiatives.models import Initiative
+        from observatoire import registry
+
+        registry.register(
+            Initiative,
+            label=_("Initiatives"),
+            public=Initiative.objects.published,
+            territory_field="commune",
+        )

@@ -4,22 +4,36 @@ from django.contrib import messages
 from django.http import (
     Http404,
     HttpResponseBadRequest,
+    HttpResponseNotAllowed,
     JsonResponse,
     StreamingHttpResponse,
 )
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET
-from django.views.generic import TemplateView
+from django.views.decorators.http import require_GET, require_POST
+from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from initiatives import exports
+from initiatives import exports, geocoding, services
 from initiatives.filters import InitiativeFilter, facets, published_filter
-from initiatives.models import Category, Initiative
+from initiatives.forms import (
+    ArchiveForm,
+    ChangeProposalForm,
+    InitiativeSubmissionForm,
+    ModerationEditForm,
+    ProposalDecisionForm,
+    RejectForm,
+    SpamForm,
+)
+from initiatives.models import Category, ChangeProposal, Initiative
+from observatoire import registry, roles
 from observatoire.models import Territory
+from observatoire.roles import role_required
 
 # Browsing, map, embeddable map and open-data exports (issue 3, part B).
 # Every view here reads the same filter query string.
@@ -218,3 +232,369 @@ class OpenDataView(TemplateView):
             embed_url=self.request.build_absolute_uri(reverse("initiatives:embed")),
         )
         return context
+
+
+# Public submission, change proposals, detail page and moderation (issue 3,
+# part A). Workflows live in services.py; these views parse, call and render.
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _rate_limited(request, scope: str) -> bool:
+    return services.rate_limit_exceeded(ip=_client_ip(request), scope=scope)
+
+
+RATE_LIMIT_MESSAGE = _lazy(
+    "Trop d'envois depuis votre connexion dans la dernière heure. Pour éviter les "
+    "abus, attendez une heure avant de réessayer ; rien de ce que vous avez tapé "
+    "n'est perdu si vous gardez cette page ouverte."
+)
+
+
+def submit(request):
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    status = 200
+    if request.method == "POST":
+        form = InitiativeSubmissionForm(request.POST, request.FILES)
+        if _rate_limited(request, "submit"):
+            form.is_valid()
+            form.add_error(None, str(RATE_LIMIT_MESSAGE))
+            status = 429
+        elif form.is_valid():
+            data = dict(form.cleaned_data)
+            services.initiative_submit(
+                data=data, image=data.pop("image", None), ip=_client_ip(request)
+            )
+            return redirect("initiatives:submitted")
+        else:
+            status = 400
+        form.refresh_token()
+    else:
+        form = InitiativeSubmissionForm()
+    return render(
+        request,
+        "initiatives/initiative_form.html",
+        {
+            "form": form,
+            "geocoder_enabled": geocoding.is_enabled(),
+            "picker": _picker_config(),
+        },
+        status=status,
+    )
+
+
+def _picker_config():
+    return {
+        "tileUrl": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+        # Metropolitan France; the map zooms in on the typed coordinates.
+        "center": [46.6, 2.4],
+        "zoom": 5,
+    }
+
+
+class SubmittedView(TemplateView):
+    template_name = "initiatives/initiative_submitted.html"
+
+
+class InitiativeDetailView(DetailView):
+    template_name = "initiatives/initiative_detail.html"
+    context_object_name = "initiative"
+
+    def get_queryset(self):
+        qs = Initiative.objects.select_related(
+            "category", "commune__parent", "commune__epci"
+        ).prefetch_related("families", "action_levels", "resources", "tags")
+        if roles.is_moderator(self.request.user):
+            return qs
+        # Nothing a citizen submits shows before approval; archives leave too.
+        return qs.published()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        initiative = self.object
+        context.update(
+            can_moderate=roles.is_moderator(self.request.user),
+            show_private=roles.is_agent(self.request.user),
+            nearby=services.nearby_initiatives(initiative),
+            related=registry.related(initiative),
+            tags=initiative.tags.all(),
+            map_point=_map_point(initiative),
+        )
+        return context
+
+
+def _map_point(initiative):
+    if not initiative.has_coordinates:
+        return None
+    return {
+        "lat": initiative.latitude,
+        "lon": initiative.longitude,
+        "name": initiative.name,
+        "tileUrl": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+    }
+
+
+def propose_change(request, slug):
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    initiative = get_object_or_404(Initiative.objects.published(), slug=slug)
+    status = 200
+    if request.method == "POST":
+        form = ChangeProposalForm(request.POST, initiative=initiative)
+        if _rate_limited(request, "proposal"):
+            form.is_valid()
+            form.add_error(None, str(RATE_LIMIT_MESSAGE))
+            status = 429
+        elif form.is_valid():
+            services.proposal_submit(
+                initiative=initiative,
+                changes=form.changes(),
+                message=form.cleaned_data["message"],
+                contact_email=form.cleaned_data["contact_email"],
+                ip=_client_ip(request),
+            )
+            messages.success(
+                request,
+                _(
+                    "Merci : votre proposition est transmise à l'équipe de "
+                    "modération. La fiche reste inchangée tant qu'elle n'est pas "
+                    "acceptée."
+                ),
+            )
+            return redirect(initiative)
+        else:
+            status = 400
+        form.refresh_token()
+    else:
+        form = ChangeProposalForm(initiative=initiative)
+    return render(
+        request,
+        "initiatives/changeproposal_form.html",
+        {"form": form, "initiative": initiative},
+        status=status,
+    )
+
+
+# Moderation (group Modération) ---------------------------------------------
+
+QUEUE_SIZE = 100
+
+
+@role_required(roles.MODERATION)
+@require_GET
+def moderation_queue(request):
+    """Oldest first, with likely duplicates; a constant number of queries."""
+    pending = Initiative.objects.pending()
+    initiatives = list(
+        pending.select_related("category", "commune").order_by("created_at", "pk")[
+            :QUEUE_SIZE
+        ]
+    )
+    proposals_qs = ChangeProposal.objects.filter(status=ChangeProposal.Status.PENDING)
+    proposals = list(
+        proposals_qs.select_related("initiative__commune").order_by("created_at", "pk")[
+            :QUEUE_SIZE
+        ]
+    )
+    duplicates = services.likely_duplicates(initiatives)
+    for initiative in initiatives:
+        initiative.duplicates = duplicates.get(initiative.pk, [])
+    return render(
+        request,
+        "initiatives/moderation_queue.html",
+        {
+            "initiatives": initiatives,
+            "initiative_total": pending.count(),
+            "proposals": proposals,
+            "proposal_total": proposals_qs.count(),
+            "spam_form": SpamForm(),
+        },
+    )
+
+
+def _moderated_initiative(pk):
+    return get_object_or_404(
+        Initiative.objects.select_related("category", "commune"), pk=pk
+    )
+
+
+@role_required(roles.MODERATION)
+def moderate_initiative(request, pk):
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    initiative = _moderated_initiative(pk)
+    pending = initiative.status == Initiative.Status.PENDING
+    if request.method == "POST":
+        if not pending:
+            messages.error(request, _("Cette fiche a déjà été traitée."))
+            return redirect("initiatives:moderate_initiative", pk=pk)
+        # The form edits its own copy, so the service still sees the old values
+        # and can record what the moderator changed.
+        form = ModerationEditForm(request.POST, instance=_moderated_initiative(pk))
+        if form.is_valid():
+            services.initiative_approve(
+                initiative=initiative, by=request.user, data=form.cleaned_data
+            )
+            messages.success(
+                request,
+                _("« %(name)s » est publiée.") % {"name": initiative.name},
+            )
+            return redirect("initiatives:moderation")
+    else:
+        form = ModerationEditForm(instance=initiative)
+    return render(
+        request,
+        "initiatives/moderation_initiative.html",
+        {
+            "initiative": initiative,
+            "form": form,
+            "pending": pending,
+            "reject_form": RejectForm(),
+            "archive_form": ArchiveForm(),
+            "duplicates": services.likely_duplicates([initiative])[initiative.pk],
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(roles.MODERATION)
+@require_POST
+def reject_initiative(request, pk):
+    initiative = _moderated_initiative(pk)
+    if initiative.status != Initiative.Status.PENDING:
+        messages.error(request, _("Cette fiche a déjà été traitée."))
+        return redirect("initiatives:moderate_initiative", pk=pk)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, _("Indiquez le motif du refus : il est envoyé à la personne.")
+        )
+        return redirect("initiatives:moderate_initiative", pk=pk)
+    services.initiative_reject(
+        initiative=initiative, by=request.user, reason=form.cleaned_data["reason"]
+    )
+    messages.success(
+        request, _("« %(name)s » est refusée.") % {"name": initiative.name}
+    )
+    return redirect("initiatives:moderation")
+
+
+@role_required(roles.MODERATION)
+@require_POST
+def archive_initiative(request, pk):
+    initiative = _moderated_initiative(pk)
+    form = ArchiveForm(request.POST)
+    if initiative.status != Initiative.Status.PUBLISHED or not form.is_valid():
+        messages.error(request, _("Seule une fiche publiée peut être archivée."))
+        return redirect("initiatives:moderate_initiative", pk=pk)
+    services.initiative_archive(
+        initiative=initiative, by=request.user, reason=form.cleaned_data["reason"]
+    )
+    messages.success(
+        request,
+        _("« %(name)s » est archivée : elle n'est plus visible du public.")
+        % {"name": initiative.name},
+    )
+    return redirect("initiatives:history", pk=pk)
+
+
+@role_required(roles.MODERATION)
+@require_POST
+def reject_spam(request):
+    pending = Initiative.objects.pending().values_list("pk", "name")
+    form = SpamForm(request.POST, choices=list(pending))
+    if form.is_valid():
+        count = services.initiatives_reject_as_spam(
+            pks=form.cleaned_data["selected"], by=request.user
+        )
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d proposition refusée comme indésirable.",
+                "%(count)d propositions refusées comme indésirables.",
+                count,
+            )
+            % {"count": count},
+        )
+    else:
+        messages.error(request, " ".join(form.errors.get("selected", [])))
+    return redirect("initiatives:moderation")
+
+
+@role_required(roles.MODERATION)
+def moderate_proposal(request, pk):
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    proposal = get_object_or_404(
+        ChangeProposal.objects.select_related("initiative__commune"), pk=pk
+    )
+    pending = proposal.status == ChangeProposal.Status.PENDING
+    if request.method == "POST":
+        form = ProposalDecisionForm(request.POST, proposal=proposal)
+        if not pending:
+            messages.error(request, _("Cette proposition a déjà été traitée."))
+            return redirect(proposal)
+        if form.is_valid():
+            services.proposal_accept(
+                proposal=proposal, by=request.user, changes=form.cleaned_data
+            )
+            messages.success(
+                request,
+                _("La modification de « %(name)s » est appliquée.")
+                % {"name": proposal.initiative.name},
+            )
+            return redirect("initiatives:moderation")
+    else:
+        form = ProposalDecisionForm(proposal=proposal)
+    rows = [
+        (form[field], getattr(proposal.initiative, field))
+        for field in proposal.changes
+        if field in form.fields
+    ]
+    return render(
+        request,
+        "initiatives/moderation_proposal.html",
+        {
+            "proposal": proposal,
+            "form": form,
+            "rows": rows,
+            "pending": pending,
+            "reject_form": RejectForm(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(roles.MODERATION)
+@require_POST
+def reject_proposal(request, pk):
+    proposal = get_object_or_404(ChangeProposal, pk=pk)
+    form = RejectForm(request.POST)
+    if proposal.status != ChangeProposal.Status.PENDING:
+        messages.error(request, _("Cette proposition a déjà été traitée."))
+    elif not form.is_valid():
+        messages.error(request, _("Indiquez le motif du refus."))
+    else:
+        services.proposal_reject(
+            proposal=proposal, by=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, _("La proposition de modification est refusée."))
+        return redirect("initiatives:moderation")
+    return redirect(proposal)
+
+
+@role_required(roles.MODERATION)
+@require_GET
+def initiative_history(request, pk):
+    initiative = _moderated_initiative(pk)
+    events = initiative.events.select_related("actor", "proposal").order_by("at", "pk")
+    return render(
+        request,
+        "initiatives/moderation_history.html",
+        {"initiative": initiative, "events": events},
+    )

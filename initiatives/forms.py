@@ -1,0 +1,375 @@
+import time
+
+from django import forms
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from taggit.forms import TagField
+
+from initiatives.images import process_uploaded_image
+from initiatives.models import ChangeProposal, Initiative
+from observatoire.fields import TerritoryField
+
+# People need more than a few seconds to fill the form; robots do not.
+MIN_FILL_SECONDS = 4
+MAX_FILL_SECONDS = 24 * 3600
+TOKEN_SALT = "initiatives.form-started"
+MAX_TAGS = 10
+MAX_TAG_LENGTH = 50
+IMAGE_MAX_BYTES = 5 * 1024 * 1024
+
+
+def make_started_token(at: float | None = None) -> str:
+    """Signed time the form was shown, checked on submission."""
+    return signing.dumps(int(at if at is not None else time.time()), salt=TOKEN_SALT)
+
+
+class AntiAbuseMixin(forms.Form):
+    """A honeypot hidden from people and a minimum fill time, both explained
+    in plain words when they trigger (a person may have autofill on)."""
+
+    contact_url = forms.CharField(
+        label=_("Ne remplissez pas ce champ (il sert à détecter les robots)"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    started = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["started"] = make_started_token()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.cleaned_data.get("contact_url"):
+            raise ValidationError(
+                _(
+                    "Le champ « Ne remplissez pas ce champ », invisible à l'écran, "
+                    "a été rempli : c'est ce que font les robots. Si vous êtes une "
+                    "personne (un remplissage automatique a pu le faire), videz-le "
+                    "puis envoyez de nouveau."
+                ),
+                code="honeypot",
+            )
+        try:
+            started = signing.loads(
+                self.data.get("started", ""), salt=TOKEN_SALT, max_age=MAX_FILL_SECONDS
+            )
+            elapsed = time.time() - int(started)
+        except (signing.BadSignature, TypeError, ValueError):
+            raise ValidationError(
+                _(
+                    "Le formulaire a expiré ou a été modifié. Vos saisies sont "
+                    "conservées ci-dessous : vérifiez-les puis envoyez de nouveau."
+                ),
+                code="expired",
+            ) from None
+        if elapsed < MIN_FILL_SECONDS:
+            raise ValidationError(
+                _(
+                    "Le formulaire a été envoyé trop vite après son ouverture "
+                    "(moins de %(seconds)s secondes), ce qui ressemble à un robot. "
+                    "Relisez vos saisies puis envoyez de nouveau."
+                )
+                % {"seconds": MIN_FILL_SECONDS},
+                code="too_fast",
+            )
+        return cleaned
+
+    def refresh_token(self):
+        """A fresh token for the redisplayed form: the clock restarts."""
+        data = self.data.copy()
+        data["started"] = make_started_token()
+        self.data = data
+
+
+class LimitedTagField(TagField):
+    def clean(self, value):
+        tags = super().clean(value)
+        if len(tags) > MAX_TAGS:
+            raise ValidationError(
+                ngettext(
+                    "Indiquez au plus %(max)d mot-clé.",
+                    "Indiquez au plus %(max)d mots-clés.",
+                    MAX_TAGS,
+                )
+                % {"max": MAX_TAGS}
+            )
+        too_long = [tag for tag in tags if len(tag) > MAX_TAG_LENGTH]
+        if too_long:
+            raise ValidationError(
+                _("Chaque mot-clé doit faire au plus %(max)d caractères.")
+                % {"max": MAX_TAG_LENGTH}
+            )
+        return tags
+
+
+class CoordinatesMixin:
+    def clean(self):
+        cleaned = super().clean()
+        lat, lon = cleaned.get("latitude"), cleaned.get("longitude")
+        if (lat is None) != (lon is None) and not self.has_error("latitude"):
+            if not self.has_error("longitude"):
+                raise ValidationError(
+                    _(
+                        "Indiquez la latitude et la longitude, ou aucune des deux "
+                        "(elles seront alors cherchées depuis l'adresse)."
+                    ),
+                    code="coordinates",
+                )
+        return cleaned
+
+
+class InitiativeFieldsMixin(forms.ModelForm):
+    """The public fields, shared by the submission and the moderator's edit."""
+
+    commune = TerritoryField(
+        label=_("Commune"),
+        help_text=_("Tapez le nom de la commune ou son code postal."),
+    )
+    tags = LimitedTagField(
+        label=_("Mots-clés"),
+        required=False,
+        help_text=_("Séparés par des virgules, par exemple : compost, vélo, réemploi."),
+    )
+
+    website = forms.URLField(
+        label=_("Site web"), max_length=500, required=False, assume_scheme="https"
+    )
+
+    class Meta:
+        model = Initiative
+        fields = [
+            "name",
+            "summary",
+            "description",
+            "category",
+            "families",
+            "action_levels",
+            "economic_model",
+            "resources",
+            "governance",
+            "commune",
+            "address",
+            "latitude",
+            "longitude",
+            "website",
+            "organisation",
+            "public_contact",
+        ]
+        widgets = {
+            "families": forms.CheckboxSelectMultiple,
+            "action_levels": forms.CheckboxSelectMultiple,
+            "resources": forms.CheckboxSelectMultiple,
+            "summary": forms.Textarea(attrs={"rows": 2}),
+            "latitude": forms.NumberInput(attrs={"step": "any"}),
+            "longitude": forms.NumberInput(attrs={"step": "any"}),
+        }
+        help_texts = {
+            "summary": _("Une ou deux phrases, 300 caractères au plus."),
+            "description": _(
+                "Texte simple ; la mise en forme Markdown est acceptée "
+                "(*italique*, **gras**, listes, liens)."
+            ),
+            "address": _("Numéro et rue ; sert à placer l'initiative sur la carte."),
+            "latitude": _(
+                "Facultatif : cliquez sur la carte, tapez-la (ex. 48.39) ou "
+                "laissez vide pour la chercher depuis l'adresse."
+            ),
+            "longitude": _("Facultatif, par exemple -4.49."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].empty_label = _("Choisissez un type de pratique")
+        for name in ("economic_model", "governance"):
+            self.fields[name].choices = [("", _("Non précisé"))] + [
+                c for c in self.fields[name].choices if c[0]
+            ]
+        if self.instance.pk and not self.is_bound:
+            self.initial["tags"] = list(self.instance.tags.names())
+
+    def clean_description(self):
+        return self.cleaned_data["description"].strip()
+
+
+class InitiativeSubmissionForm(CoordinatesMixin, AntiAbuseMixin, InitiativeFieldsMixin):
+    image = forms.FileField(
+        label=_("Image"),
+        required=False,
+        help_text=_(
+            "Facultatif : une photo JPEG, PNG ou WebP de 5 Mo au plus. Les "
+            "métadonnées (dont la position GPS) sont retirées."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp"}
+        ),
+    )
+    submitter_name = forms.CharField(
+        label=_("Votre nom"),
+        max_length=200,
+        required=False,
+        help_text=_("Jamais publié."),
+    )
+    submitter_email = forms.EmailField(
+        label=_("Votre courriel"),
+        help_text=_(
+            "Jamais publié ; sert à vous confirmer la réception puis la décision."
+        ),
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "J'ai lu la notice sur les données personnelles et j'accepte que mes "
+            "coordonnées servent à traiter cette proposition."
+        ),
+        error_messages={
+            "required": _(
+                "Cochez cette case pour envoyer la proposition : sans votre "
+                "accord nous ne pouvons pas conserver votre courriel."
+            )
+        },
+    )
+
+    FIELDSETS = [
+        (
+            _("L'initiative"),
+            ["name", "summary", "description", "category", "tags", "image"],
+        ),
+        (
+            _("Comment elle fonctionne"),
+            [
+                "families",
+                "action_levels",
+                "economic_model",
+                "resources",
+                "governance",
+                "organisation",
+                "website",
+                "public_contact",
+            ],
+        ),
+        (_("Où la trouver"), ["commune", "address", "latitude", "longitude"]),
+        (_("Vous (jamais publié)"), ["submitter_name", "submitter_email"]),
+    ]
+
+    class Meta(InitiativeFieldsMixin.Meta):
+        fields = InitiativeFieldsMixin.Meta.fields + ["submitter_name"]
+
+    def fieldsets(self):
+        return [
+            (legend, [self[name] for name in names]) for legend, names in self.FIELDSETS
+        ]
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if not upload:
+            return None
+        return process_uploaded_image(upload, max_bytes=IMAGE_MAX_BYTES)
+
+
+class ModerationEditForm(CoordinatesMixin, InitiativeFieldsMixin):
+    """What a moderator may correct before approving."""
+
+    class Meta(InitiativeFieldsMixin.Meta):
+        pass
+
+    def fieldsets(self):
+        return [(_("Fiche"), list(self))]
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif du refus"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Envoyé à la personne qui a fait la proposition."),
+    )
+
+
+class SpamForm(forms.Form):
+    selected = forms.TypedMultipleChoiceField(
+        label=_("Propositions à refuser comme indésirables"), coerce=int
+    )
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["selected"].choices = choices
+        self.fields["selected"].error_messages["required"] = _(
+            "Cochez au moins une proposition avant de la refuser comme indésirable."
+        )
+
+
+class ArchiveForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif de l'archivage"), max_length=2000, required=False
+    )
+
+
+class ChangeProposalForm(AntiAbuseMixin, forms.Form):
+    """Anyone's correction of a published record: only the fields that change
+    are kept, with a message explaining why."""
+
+    name = forms.CharField(label=_("Nom"), max_length=200, required=False)
+    summary = forms.CharField(
+        label=_("Résumé"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    description = forms.CharField(
+        label=_("Description"), max_length=20000, required=False, widget=forms.Textarea
+    )
+    address = forms.CharField(label=_("Adresse"), max_length=300, required=False)
+    website = forms.URLField(
+        label=_("Site web"), max_length=500, required=False, assume_scheme="https"
+    )
+    organisation = forms.CharField(
+        label=_("Structure porteuse"), max_length=200, required=False
+    )
+    public_contact = forms.CharField(
+        label=_("Contact public"), max_length=200, required=False
+    )
+    message = forms.CharField(
+        label=_("Ce qui est inexact ou a changé"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    contact_email = forms.EmailField(
+        label=_("Votre courriel"),
+        required=False,
+        help_text=_("Facultatif, jamais publié : pour vous dire ce qui a été décidé."),
+    )
+
+    def __init__(self, *args, initiative: Initiative, **kwargs):
+        self.initiative = initiative
+        initial = {f: getattr(initiative, f) for f in ChangeProposal.FIELDS}
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["name"].required = True
+        self.fields["summary"].required = True
+
+    def changes(self) -> dict:
+        """Only the values that differ from the published record."""
+        return {
+            field: self.cleaned_data[field]
+            for field in ChangeProposal.FIELDS
+            if self.cleaned_data.get(field, "") != getattr(self.initiative, field)
+        }
+
+
+class ProposalDecisionForm(forms.Form):
+    """The proposed values, editable by the moderator before accepting."""
+
+    def __init__(self, *args, proposal: ChangeProposal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.proposal = proposal
+        template = ChangeProposalForm(initiative=proposal.initiative)
+        for field in proposal.changes:
+            if field in ChangeProposal.FIELDS:
+                self.fields[field] = template.fields[field]
+                self.initial[field] = proposal.changes[field]
+        if "name" in self.fields:
+            self.fields["name"].required = True
+        if "summary" in self.fields:
+            self.fields["summary"].required = True

@@ -1,0 +1,421 @@
+"""Workflows of the initiatives app: public submission, change proposals and
+moderation decisions, with their emails and history."""
+
+import hashlib
+import logging
+import math
+from collections import defaultdict
+from difflib import SequenceMatcher
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from initiatives import geocoding
+from initiatives.images import ProcessedImage
+from initiatives.models import ChangeProposal, Initiative, ModerationEvent
+from observatoire import roles
+from observatoire.text import fold
+
+logger = logging.getLogger(__name__)
+
+# Per IP address and per kind of form, in the shared cache (never process memory).
+RATE_LIMIT = 5
+RATE_WINDOW_SECONDS = 3600
+DUPLICATE_DISTANCE_M = 500
+DUPLICATE_NAME_RATIO = 0.85
+
+SCALAR_FIELDS = (
+    "name",
+    "summary",
+    "description",
+    "category",
+    "economic_model",
+    "governance",
+    "commune",
+    "address",
+    "latitude",
+    "longitude",
+    "website",
+    "organisation",
+    "public_contact",
+    "submitter_name",
+    "submitter_email",
+)
+MANY_FIELDS = ("families", "action_levels", "resources")
+
+
+# Rate limiting ---------------------------------------------------------------
+
+
+def _rate_key(*, ip: str, scope: str) -> str:
+    # A keyed hash: the cache never holds a readable IP address.
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()
+    return f"initiatives:rate:{scope}:{digest[:32]}"
+
+
+def rate_limit_exceeded(*, ip: str, scope: str) -> bool:
+    return cache.get(_rate_key(ip=ip, scope=scope), 0) >= RATE_LIMIT
+
+
+def rate_limit_count(*, ip: str, scope: str) -> None:
+    key = _rate_key(ip=ip, scope=scope)
+    if not cache.add(key, 1, RATE_WINDOW_SECONDS):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, RATE_WINDOW_SECONDS)
+
+
+# Submission ------------------------------------------------------------------
+
+
+def initiative_submit(
+    *, data: dict, image: ProcessedImage | None = None, ip: str
+) -> Initiative:
+    """Store a public submission as pending, then tell the submitter and moderators."""
+    initiative = _create_pending(data=data, image=image)
+    rate_limit_count(ip=ip, scope="submit")
+    _mail(
+        [initiative.submitter_email],
+        _("Nous avons bien reçu votre proposition « %(name)s »")
+        % {"name": initiative.name},
+        _(
+            "Bonjour,\n\nMerci d'avoir proposé l'initiative « %(name)s ». "
+            "Elle sera relue par l'équipe de modération avant d'être publiée ; "
+            "vous recevrez un courriel à ce moment-là.\n\n"
+            "Vos coordonnées ne sont jamais publiées.\n\n%(site)s"
+        )
+        % {"name": initiative.name, "site": settings.SITE_NAME},
+    )
+    _notify_moderators(
+        _("Nouvelle initiative à modérer : %(name)s") % {"name": initiative.name},
+        _("Une nouvelle initiative attend votre relecture :\n%(url)s")
+        % {"url": _absolute("initiatives:moderate_initiative", initiative.pk)},
+    )
+    return initiative
+
+
+@transaction.atomic
+def _create_pending(*, data: dict, image: ProcessedImage | None) -> Initiative:
+    initiative = Initiative(
+        **{field: data.get(field) for field in SCALAR_FIELDS if field in data},
+        status=Initiative.Status.PENDING,
+        source=_("Proposition publique"),
+    )
+    for field in ("description", "address", "website", "organisation"):
+        if getattr(initiative, field) is None:
+            setattr(initiative, field, "")
+    if not initiative.has_coordinates and initiative.address:
+        found = geocoding.geocode(
+            initiative.address, citycode=getattr(initiative.commune, "code", "")
+        )
+        if found:
+            initiative.latitude, initiative.longitude = found.latitude, found.longitude
+    if image is not None:
+        # Files are written last so a failed insert leaves as little as possible.
+        initiative.image.save(image.image.name, image.image, save=False)
+        initiative.thumbnail.save(image.thumbnail.name, image.thumbnail, save=False)
+    initiative.full_clean(exclude=["slug", "image", "thumbnail"])
+    initiative.save()
+    for field in MANY_FIELDS:
+        if data.get(field):
+            getattr(initiative, field).set(data[field])
+    if data.get("tags"):
+        initiative.tags.set(data["tags"])
+    ModerationEvent.objects.create(
+        initiative=initiative, action=ModerationEvent.Action.SUBMITTED
+    )
+    return initiative
+
+
+def proposal_submit(
+    *, initiative: Initiative, changes: dict, message: str, contact_email: str, ip: str
+) -> ChangeProposal:
+    """Queue a correction of a published record; nothing changes until accepted."""
+    with transaction.atomic():
+        proposal = ChangeProposal.objects.create(
+            initiative=initiative,
+            changes={k: v for k, v in changes.items() if k in ChangeProposal.FIELDS},
+            message=message,
+            contact_email=contact_email,
+        )
+        ModerationEvent.objects.create(
+            initiative=initiative,
+            proposal=proposal,
+            action=ModerationEvent.Action.PROPOSAL_RECEIVED,
+            reason=message[:500],
+            changes={
+                k: [getattr(initiative, k), v] for k, v in proposal.changes.items()
+            },
+        )
+    rate_limit_count(ip=ip, scope="proposal")
+    _notify_moderators(
+        _("Modification proposée : %(name)s") % {"name": initiative.name},
+        _("Une modification de fiche attend votre relecture :\n%(url)s")
+        % {"url": _absolute("initiatives:moderate_proposal", proposal.pk)},
+    )
+    return proposal
+
+
+# Moderation decisions --------------------------------------------------------
+
+
+def initiative_approve(
+    *, initiative: Initiative, by, data: dict | None = None
+) -> Initiative:
+    """Publish, after applying the moderator's edits in `data` if any."""
+    with transaction.atomic():
+        changes = _apply_edits(initiative, data) if data else {}
+        initiative.approve(by=by, changes=changes)
+    _mail(
+        [initiative.submitter_email],
+        _("Votre initiative « %(name)s » est publiée") % {"name": initiative.name},
+        _(
+            "Bonjour,\n\nL'initiative « %(name)s » que vous avez proposée est "
+            "maintenant publiée :\n%(url)s\n\nMerci pour votre contribution.\n\n"
+            "%(site)s"
+        )
+        % {
+            "name": initiative.name,
+            "url": settings.SITE_URL + initiative.get_absolute_url(),
+            "site": settings.SITE_NAME,
+        },
+    )
+    return initiative
+
+
+def initiative_reject(*, initiative: Initiative, by, reason: str) -> Initiative:
+    with transaction.atomic():
+        initiative.reject(by=by, reason=reason)
+    _mail(
+        [initiative.submitter_email],
+        _("Votre proposition « %(name)s » n'a pas été publiée")
+        % {"name": initiative.name},
+        _(
+            "Bonjour,\n\nL'équipe de modération n'a pas publié l'initiative "
+            "« %(name)s ».\n\nMotif : %(reason)s\n\nVous pouvez proposer une "
+            "nouvelle fiche qui en tient compte.\n\n%(site)s"
+        )
+        % {"name": initiative.name, "reason": reason, "site": settings.SITE_NAME},
+    )
+    return initiative
+
+
+@transaction.atomic
+def initiatives_reject_as_spam(*, pks: list[int], by) -> int:
+    """Reject obvious spam in bulk; spammers get no email."""
+    count = 0
+    for initiative in Initiative.objects.pending().filter(pk__in=pks):
+        initiative.reject(by=by, reason=_("Contenu indésirable (spam)"), spam=True)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def initiative_archive(*, initiative: Initiative, by, reason: str = "") -> Initiative:
+    initiative.archive(by=by, reason=reason)
+    return initiative
+
+
+def proposal_accept(
+    *, proposal: ChangeProposal, by, changes: dict | None = None
+) -> ChangeProposal:
+    with transaction.atomic():
+        proposal.accept(by=by, changes=changes)
+    _mail(
+        [proposal.contact_email],
+        _("Votre modification de « %(name)s » est acceptée")
+        % {"name": proposal.initiative.name},
+        _(
+            "Bonjour,\n\nMerci : la modification que vous avez proposée est "
+            "appliquée à la fiche :\n%(url)s\n\n%(site)s"
+        )
+        % {
+            "url": settings.SITE_URL + proposal.initiative.get_absolute_url(),
+            "site": settings.SITE_NAME,
+        },
+    )
+    return proposal
+
+
+def proposal_reject(*, proposal: ChangeProposal, by, reason: str) -> ChangeProposal:
+    with transaction.atomic():
+        proposal.reject(by=by, reason=reason)
+    _mail(
+        [proposal.contact_email],
+        _("Votre modification de « %(name)s » n'est pas retenue")
+        % {"name": proposal.initiative.name},
+        _(
+            "Bonjour,\n\nL'équipe de modération n'a pas retenu la modification "
+            "que vous avez proposée.\n\nMotif : %(reason)s\n\n%(site)s"
+        )
+        % {"reason": reason, "site": settings.SITE_NAME},
+    )
+    return proposal
+
+
+def _apply_edits(initiative: Initiative, data: dict) -> dict:
+    """Set the edited values and return {field: [old, new]} as readable text."""
+    diff = {}
+    for field in SCALAR_FIELDS:
+        if field not in data:
+            continue
+        old, new = getattr(initiative, field), data[field]
+        if new is None and field not in ("latitude", "longitude"):
+            new = ""
+        if old != new:
+            diff[field] = [_readable(old), _readable(new)]
+            setattr(initiative, field, new)
+    initiative.full_clean(exclude=["image", "thumbnail"])
+    initiative.save()
+    for field in MANY_FIELDS:
+        if field in data:
+            old = set(getattr(initiative, field).all())
+            new = set(data[field])
+            if old != new:
+                diff[field] = [
+                    ", ".join(sorted(map(str, old))),
+                    ", ".join(sorted(map(str, new))),
+                ]
+                getattr(initiative, field).set(new)
+    if "tags" in data:
+        old = sorted(initiative.tags.names())
+        if old != sorted(data["tags"]):
+            diff["tags"] = [", ".join(old), ", ".join(sorted(data["tags"]))]
+            initiative.tags.set(data["tags"])
+    return diff
+
+
+def _readable(value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+# Duplicates ------------------------------------------------------------------
+
+
+def likely_duplicates(initiatives: list[Initiative]) -> dict[int, list[Initiative]]:
+    """Existing records that look like each given one: a similar folded name in
+    the same commune, or within DUPLICATE_DISTANCE_M. One query in all."""
+    if not initiatives:
+        return {}
+    communes = {i.commune_id for i in initiatives}
+    located = [i for i in initiatives if i.has_coordinates]
+    # Boxes of 0.01° (about 1 km) around each located item: one OR-ed filter
+    # reaching only the neighbourhood, never a whole-country scan.
+    cells = {(round(i.latitude, 2), round(i.longitude, 2)) for i in located}
+    near = Q()
+    for lat, lon in cells:
+        near |= Q(
+            latitude__range=(lat - 0.015, lat + 0.015),
+            longitude__range=(lon - 0.02, lon + 0.02),
+        )
+    candidates = list(
+        Initiative.objects.exclude(status=Initiative.Status.REJECTED)
+        .filter(Q(commune_id__in=communes) | near)
+        .only("pk", "name", "slug", "status", "commune_id", "latitude", "longitude")
+    )
+    by_commune = defaultdict(list)
+    for candidate in candidates:
+        by_commune[candidate.commune_id].append(candidate)
+    result = {}
+    for item in initiatives:
+        key = fold(item.name)
+        found = {}
+        for other in by_commune.get(item.commune_id, ()):
+            if other.pk != item.pk and _similar(key, fold(other.name)):
+                found[other.pk] = other
+        if item.has_coordinates:
+            for other in candidates:
+                if (
+                    other.pk != item.pk
+                    and other.has_coordinates
+                    and distance_m(item, other) <= DUPLICATE_DISTANCE_M
+                ):
+                    found[other.pk] = other
+        result[item.pk] = sorted(found.values(), key=lambda o: o.pk)
+    return result
+
+
+def _similar(a: str, b: str) -> bool:
+    if not a or not b:
+        return False
+    if a == b or a in b or b in a:
+        return True
+    return SequenceMatcher(None, a, b).ratio() >= DUPLICATE_NAME_RATIO
+
+
+def distance_m(a, b) -> float:
+    """Great-circle distance between two objects with latitude/longitude."""
+    lat1, lon1, lat2, lon2 = map(
+        math.radians, (a.latitude, a.longitude, b.latitude, b.longitude)
+    )
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6_371_000 * math.asin(math.sqrt(h))
+
+
+# Nearby on the detail page ---------------------------------------------------
+
+
+def nearby_initiatives(initiative: Initiative, *, limit: int = 5) -> list[Initiative]:
+    """Published neighbours: the nearest by coordinates, else the same commune."""
+    published = (
+        Initiative.objects.published()
+        .exclude(pk=initiative.pk)
+        .select_related("commune", "category")
+    )
+    if initiative.has_coordinates:
+        # About 20 km around; sorted exactly in Python on this small set.
+        box = published.filter(
+            latitude__range=(initiative.latitude - 0.2, initiative.latitude + 0.2),
+            longitude__range=(initiative.longitude - 0.3, initiative.longitude + 0.3),
+        )[:200]
+        near = sorted(box, key=lambda other: distance_m(initiative, other))
+        if near:
+            for other in near:
+                other.distance_km = distance_m(initiative, other) / 1000
+            return near[:limit]
+    return list(published.filter(commune_id=initiative.commune_id)[:limit])
+
+
+# Mail ------------------------------------------------------------------------
+
+
+def _notify_moderators(subject: str, body: str) -> None:
+    User = get_user_model()
+    emails = list(
+        User.objects.filter(
+            Q(groups__name=roles.MODERATION) | Q(is_superuser=True), is_active=True
+        )
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    _mail(emails, subject, body)
+
+
+def _mail(recipients: list[str], subject: str, body: str) -> None:
+    recipients = [r for r in recipients if r]
+    if not recipients:
+        return
+    try:
+        # One message per recipient: moderators never see each other's address.
+        for recipient in recipients:
+            send_mail(subject, body, None, [recipient])
+    except OSError:
+        # The decision is saved; a mail server outage must not undo it.
+        logger.exception("Envoi du courriel « %s » impossible", subject)
+
+
+def _absolute(name: str, *args) -> str:
+    return settings.SITE_URL + reverse(name, args=args)

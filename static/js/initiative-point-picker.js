@@ -1,0 +1,38 @@
+// Enhances the submission form: a click on the map fills latitude/longitude,
+// typed coordinates move the marker. Without JS the fields are typed.
+(function () {
+  "use strict";
+  var holder = document.querySelector("[data-point-picker]");
+  var configNode = document.getElementById("point-picker-config");
+  var lat = document.getElementById("id_latitude");
+  var lon = document.getElementById("id_longitude");
+  if (!holder || !configNode || !lat || !lon || !window.L) { return; }
+  var config = JSON.parse(configNode.textContent);
+  holder.hidden = false;
+
+  var map = L.map("point-picker-map").setView(config.center, config.zoom);
+  L.tileLayer(config.tileUrl, { attribution: config.attribution, maxZoom: 19 }).addTo(map);
+  var marker = null;
+
+  function place(latitude, longitude, zoom) {
+    var point = [latitude, longitude];
+    if (marker) { marker.setLatLng(point); } else { marker = L.marker(point).addTo(map); }
+    if (zoom) { map.setView(point, Math.max(map.getZoom(), 15)); }
+  }
+
+  function fromFields() {
+    var a = parseFloat(lat.value), b = parseFloat(lon.value);
+    if (!isNaN(a) && !isNaN(b) && Math.abs(a) <= 90 && Math.abs(b) <= 180) {
+      place(a, b, true);
+    }
+  }
+
+  map.on("click", function (event) {
+    lat.value = event.latlng.lat.toFixed(6);
+    lon.value = event.latlng.lng.toFixed(6);
+    place(event.latlng.lat, event.latlng.lng, false);
+  });
+  lat.addEventListener("change", fromFields);
+  lon.addEventListener("change", fromFields);
+  fromFields();
+})();
