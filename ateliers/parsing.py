@@ -304,8 +304,9 @@ class _Builder:
         return self.section
 
     def open_group(self, title: str) -> None:
+        section = self.current_section()
         self.group = Group(title=title)
-        self.current_section().groups.append(self.group)
+        section.groups.append(self.group)
         self.stack = []
 
     def add_item(self, indent: int, text: str) -> None:

@@ -12,9 +12,21 @@ from ateliers import parsing
 from ateliers.models import Event, Group, Item, Section, Workshop
 from observatoire.models import Territory
 
+# Fixed paths under /ateliers/ that a workshop slug must not shadow.
+RESERVED_SLUGS = {
+    "nouveau",
+    "importer",
+    "points-de-vigilance",
+    "opportunites",
+    "enjeux",
+    "a-enqueter",
+}
+
 
 def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
     base = slugify(title)[:300] or "atelier"
+    if base in RESERVED_SLUGS:
+        base = f"atelier-{base}"
     slug, number = base, 2
     others = Workshop.objects.exclude(pk=exclude_pk)
     while others.filter(slug=slug).exists():

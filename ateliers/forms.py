@@ -1,0 +1,201 @@
+import re
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ateliers import parsing
+from ateliers.models import Event, Group, Item, Section, Workshop
+from initiatives.images import process_uploaded_image
+from observatoire.models import Territory
+from observatoire.text import fold
+
+ITEM_MAX_CHARS = 5000
+SCHEMA_MAX_BYTES = 5 * 1024 * 1024
+_CODE_IN_PARENS = re.compile(r"^(.*?)\s*\((\w{2,12})\)\s*$")
+
+
+def _one_line(text: str) -> str:
+    # Items are single lines: that is what keeps the Markdown export re-importable.
+    return " ".join(text.splitlines()).strip()
+
+
+class TerritoryField(forms.CharField):
+    """A territory typed by name ("Brest", "Finistère") or code, with "Nom (code)"
+    as the unambiguous form the page shows back."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 220)
+        kwargs.setdefault(
+            "help_text",
+            gettext_lazy(
+                "Commune, intercommunalité, département ou région : son nom ou son "
+                "code officiel, par exemple « Brest » ou « 29 »."
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            value = Territory.objects.filter(pk=value).first()
+        if isinstance(value, Territory):
+            return f"{value.name} ({value.code})"
+        return value
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        name, code = value, None
+        match = _CODE_IN_PARENS.match(value)
+        if match:
+            name, code = match.groups()
+        candidates = Territory.objects.ranked()
+        if code:
+            found = candidates.filter(code=code, search_name=fold(name)).first()
+        elif fold(name).isdigit():
+            found = candidates.filter(code=name.strip()).first()
+        else:
+            found = candidates.filter(search_name=fold(name)).first()
+        if found is None:
+            raise forms.ValidationError(
+                _("Aucun territoire ne s'appelle « %(name)s ».") % {"name": value}
+            )
+        return found
+
+
+class WorkshopForm(forms.ModelForm):
+    territory = TerritoryField(label=gettext_lazy("Territoire"))
+
+    class Meta:
+        model = Workshop
+        fields = [
+            "title",
+            "event",
+            "starts_on",
+            "ends_on",
+            "territory",
+            "tags",
+            "source_url",
+            "licence",
+        ]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("La date de fin doit suivre la date de début."))
+        return cleaned
+
+
+class SummaryImageForm(forms.Form):
+    image = forms.FileField(
+        label=gettext_lazy("Image du schéma résumé"),
+        help_text=gettext_lazy("JPEG, PNG ou WebP, 5 Mo au plus."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp"}
+        ),
+    )
+    alt = forms.CharField(
+        label=gettext_lazy("Description du schéma"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Ce que montre le schéma, en quelques phrases, pour qui ne peut pas le "
+            "voir."
+        ),
+    )
+
+    def clean_image(self):
+        # Same checks and re-encoding as the initiatives' photos.
+        return process_uploaded_image(
+            self.cleaned_data["image"], max_bytes=SCHEMA_MAX_BYTES
+        )
+
+
+class SectionForm(forms.ModelForm):
+    class Meta:
+        model = Section
+        fields = ["kind", "heading", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+
+
+class GroupForm(forms.ModelForm):
+    class Meta:
+        model = Group
+        fields = ["title"]
+        widgets = {"title": forms.TextInput()}
+
+    def clean_title(self):
+        title = _one_line(self.cleaned_data["title"])
+        if len(title) > ITEM_MAX_CHARS:
+            raise forms.ValidationError(
+                _("%(max)s caractères au plus.") % {"max": ITEM_MAX_CHARS}
+            )
+        if not title:
+            raise forms.ValidationError(_("Ce champ est obligatoire."))
+        return title
+
+
+class ItemForm(forms.ModelForm):
+    class Meta:
+        model = Item
+        fields = ["text", "tags"]
+        widgets = {"text": forms.TextInput()}
+
+    def clean_text(self):
+        text = _one_line(self.cleaned_data["text"])
+        if len(text) > ITEM_MAX_CHARS:
+            raise forms.ValidationError(
+                _("%(max)s caractères au plus.") % {"max": ITEM_MAX_CHARS}
+            )
+        if not text:
+            raise forms.ValidationError(_("Ce champ est obligatoire."))
+        return text
+
+
+class PasteForm(forms.Form):
+    text = forms.CharField(
+        label=gettext_lazy("Texte de la synthèse"),
+        widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}),
+        strip=False,
+        help_text=gettext_lazy(
+            "Collez le texte tel quel (pad, wiki, traitement de texte) : intitulés "
+            "de parties, thèmes numérotés, puces. %(max)s caractères au plus."
+        )
+        % {"max": f"{parsing.MAX_CHARS:,}".replace(",", "\u202f")},
+    )
+    title = forms.CharField(
+        label=gettext_lazy("Titre (si différent de la première ligne)"),
+        max_length=300,
+        required=False,
+    )
+    event = forms.ModelChoiceField(
+        label=gettext_lazy("Événement"),
+        queryset=Event.objects.all(),
+        required=False,
+    )
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        if len(text) > parsing.MAX_CHARS:
+            raise forms.ValidationError(
+                _(
+                    "Le texte fait %(size)s caractères ; la limite est de %(max)s. "
+                    "Découpez-le en plusieurs ateliers."
+                )
+                % {"size": len(text), "max": parsing.MAX_CHARS}
+            )
+        if not parsing.clean(text).strip():
+            raise forms.ValidationError(
+                _("Le texte est vide : collez la synthèse de l'atelier.")
+            )
+        return text
+
+    def parsed(self) -> parsing.Parsed:
+        return parsing.parse(self.cleaned_data["text"])

@@ -1,0 +1,454 @@
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.generic import DetailView, ListView
+from taggit.models import Tag
+
+from ateliers import services
+from ateliers.forms import (
+    GroupForm,
+    ItemForm,
+    PasteForm,
+    SectionForm,
+    SummaryImageForm,
+    WorkshopForm,
+)
+from ateliers.models import Event, Group, Item, Section, Workshop
+from observatoire import registry
+from observatoire.models import Territory
+from observatoire.roles import ANIMATION, is_facilitator, role_required
+
+facilitator_required = role_required(ANIMATION)
+
+
+class FilterMixin:
+    """Event, territory and tag filters shared by the list and the gathered views."""
+
+    def filter_workshops(self, workshops):
+        params = self.request.GET
+        self.current = {"evenement": "", "territoire": "", "tag": ""}
+        event = params.get("evenement", "")
+        if event:
+            workshops = workshops.filter(event__slug=event)
+            self.current["evenement"] = event
+        territory_slug = params.get("territoire", "")
+        if territory_slug:
+            territory = Territory.objects.filter(slug=territory_slug).first()
+            if territory:
+                workshops = workshops.filter(territory__in=territory.within())
+                self.current["territoire"] = territory_slug
+        return workshops
+
+    def filter_choices(self):
+        published = Workshop.objects.published()
+        return {
+            "events": Event.objects.filter(workshops__in=published).distinct(),
+            "territories": Territory.objects.filter(workshops__in=published).distinct(),
+            "tags": Tag.objects.filter(
+                taggit_taggeditem_items__content_type__app_label="ateliers"
+            )
+            .distinct()
+            .order_by("name"),
+            "current": self.current,
+            "querystring_without_page": _querystring(self.request),
+        }
+
+
+def _querystring(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+class WorkshopListView(FilterMixin, ListView):
+    template_name = "ateliers/workshop_list.html"
+    context_object_name = "workshops"
+    paginate_by = 20
+
+    def get_queryset(self):
+        workshops = Workshop.objects.published().select_related(
+            "event", "territory__parent"
+        )
+        workshops = self.filter_workshops(workshops)
+        tag = self.request.GET.get("tag", "")
+        if tag:
+            workshops = workshops.filter(tags__slug=tag).distinct()
+            self.current["tag"] = tag
+        return workshops.prefetch_related("tags")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.filter_choices())
+        if is_facilitator(self.request.user):
+            context["drafts"] = Workshop.objects.filter(status=Workshop.Status.DRAFT)
+        return context
+
+
+# Gathered views: one kind of item across every published workshop.
+GATHERED = {
+    "vigilance": (
+        ("vigilance",),
+        gettext_lazy("Points de vigilance"),
+        gettext_lazy("Tous les points de vigilance relevés dans les ateliers publiés."),
+    ),
+    "opportunites": (
+        ("opportunites",),
+        gettext_lazy("Opportunités"),
+        gettext_lazy("Toutes les opportunités relevées dans les ateliers publiés."),
+    ),
+    "enjeux": (
+        ("enjeux",),
+        gettext_lazy("Enjeux"),
+        gettext_lazy("Tous les enjeux formulés dans les ateliers publiés."),
+    ),
+    "a_enqueter": (
+        ("a_enqueter", "idees"),
+        gettext_lazy("Questions à enquêter"),
+        gettext_lazy(
+            "L'agenda de recherche du territoire : les éléments à enquêter et les "
+            "idées à creuser de tous les ateliers publiés."
+        ),
+    ),
+}
+
+
+class GatheredView(FilterMixin, ListView):
+    template_name = "ateliers/gathered_list.html"
+    context_object_name = "sections"
+    paginate_by = 20
+    gathered = ""
+
+    def get_queryset(self):
+        kinds = GATHERED[self.gathered][0]
+        workshops = self.filter_workshops(Workshop.objects.published())
+        sections = Section.objects.filter(kind__in=kinds, workshop__in=workshops)
+        tag = self.request.GET.get("tag", "")
+        if tag:
+            tagged_workshops = Workshop.objects.filter(tags__slug=tag)
+            tagged_items = Item.objects.filter(tags__slug=tag)
+            sections = sections.filter(
+                pk__in=Section.objects.filter(workshop__in=tagged_workshops).values(
+                    "pk"
+                )
+            ) | sections.filter(pk__in=tagged_items.values("section"))
+            self.current["tag"] = tag
+        return sections.select_related(
+            "workshop__event", "workshop__territory__parent"
+        ).order_by("workshop__title", "workshop__pk", "position", "pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["sections"] = services.load_tree(context["sections"])
+        context.update(self.filter_choices())
+        kinds, title, intro = GATHERED[self.gathered]
+        context.update(
+            title=title,
+            intro=intro,
+            gathered=self.gathered,
+            other_views=[(key, value[1]) for key, value in GATHERED.items()],
+        )
+        return context
+
+
+def _visible_workshop(request, slug) -> Workshop:
+    return get_object_or_404(
+        Workshop.objects.visible_to(request.user).select_related(
+            "event", "territory__parent"
+        ),
+        slug=slug,
+    )
+
+
+class WorkshopDetailView(DetailView):
+    template_name = "ateliers/workshop_detail.html"
+    context_object_name = "workshop"
+    printable = False
+
+    def get_object(self, queryset=None):
+        return _visible_workshop(self.request, self.kwargs["slug"])
+
+    def get_template_names(self):
+        if self.printable:
+            return ["ateliers/workshop_print.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        sections = services.workshop_tree(self.object)
+        context.update(
+            sections=sections,
+            has_schema_section=any(s.kind == "schema" for s in sections),
+            related=registry.related(self.object),
+            can_edit=is_facilitator(self.request.user),
+        )
+        return context
+
+
+@require_GET
+def workshop_markdown(request, slug):
+    workshop = _visible_workshop(request, slug)
+    response = HttpResponse(
+        services.workshop_markdown(workshop),
+        content_type="text/markdown; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'inline; filename="{workshop.slug}.md"'
+    return response
+
+
+# Facilitators: creation, paste import, structure editing, publication.
+
+
+@facilitator_required
+@require_http_methods(["GET", "POST"])
+def workshop_create(request):
+    form = WorkshopForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        workshop = form.save(commit=False)
+        workshop.slug = services.unique_slug(workshop.title)
+        workshop.created_by = request.user
+        workshop.save()
+        form.save_m2m()
+        messages.success(request, _("Atelier créé en brouillon."))
+        return redirect("ateliers:edit", slug=workshop.slug)
+    return render(request, "ateliers/workshop_form.html", {"form": form})
+
+
+@facilitator_required
+@require_http_methods(["GET", "POST"])
+def workshop_import(request):
+    form = PasteForm(request.POST or None)
+    parsed = None
+    if request.method == "POST" and form.is_valid():
+        parsed = form.parsed()
+        if request.POST.get("action") == "save":
+            workshop = services.workshop_create_from_parsed(
+                parsed=parsed,
+                title=form.cleaned_data["title"],
+                event=form.cleaned_data["event"],
+                by=request.user,
+            )
+            messages.success(
+                request,
+                _("Atelier importé en brouillon : vérifiez-le puis publiez-le."),
+            )
+            return redirect("ateliers:edit", slug=workshop.slug)
+    return render(
+        request,
+        "ateliers/workshop_import.html",
+        {"form": form, "parsed": parsed.as_dict() if parsed else None},
+    )
+
+
+@facilitator_required
+@require_POST
+def workshop_import_preview(request):
+    """The recognised structure as an HTML fragment, for the live preview."""
+    form = PasteForm(request.POST)
+    context = {"form": form, "parsed": None}
+    if form.is_valid():
+        context["parsed"] = form.parsed().as_dict()
+    return render(request, "ateliers/includes/import_preview.html", context)
+
+
+def _editable(slug) -> Workshop:
+    return get_object_or_404(Workshop, slug=slug)
+
+
+@facilitator_required
+@require_http_methods(["GET", "POST"])
+def workshop_edit(request, slug):
+    workshop = _editable(slug)
+    form = WorkshopForm(request.POST or None, instance=workshop)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Informations de l'atelier enregistrées."))
+        return redirect("ateliers:edit", slug=workshop.slug)
+    sections = services.workshop_tree(workshop)
+    for section in sections:
+        section.form = SectionForm(instance=section, prefix=f"s{section.pk}")
+        section.new_group_form = GroupForm(prefix=f"new-g{section.pk}")
+        section.new_item_form = ItemForm(prefix=f"new-section{section.pk}")
+        for group in section.group_list:
+            group.form = GroupForm(instance=group, prefix=f"g{group.pk}")
+            group.new_item_form = ItemForm(prefix=f"new-theme{group.pk}")
+        for item in _all_items(section):
+            item.form = ItemForm(instance=item, prefix=f"i{item.pk}")
+            item.new_child_form = ItemForm(prefix=f"new-element{item.pk}")
+    return render(
+        request,
+        "ateliers/workshop_edit.html",
+        {
+            "workshop": workshop,
+            "form": form,
+            "sections": sections,
+            "new_section_form": SectionForm(prefix="new"),
+            "image_form": SummaryImageForm(),
+        },
+    )
+
+
+def _all_items(section):
+    stack = list(section.item_list) + [
+        item for group in section.group_list for item in group.item_list
+    ]
+    while stack:
+        item = stack.pop()
+        yield item
+        stack += item.child_list
+
+
+def _back(workshop, anchor=""):
+    url = reverse("ateliers:edit", args=[workshop.slug])
+    return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+def _report_errors(request, form):
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label} : {error}" if label else error)
+
+
+@facilitator_required
+@require_POST
+def workshop_publish(request, slug):
+    workshop = _editable(slug)
+    if request.POST.get("action") == "unpublish":
+        workshop.unpublish()
+        messages.success(request, _("L'atelier est repassé en brouillon."))
+    else:
+        workshop.publish()
+        messages.success(request, _("L'atelier est publié."))
+    return _back(workshop)
+
+
+@facilitator_required
+@require_POST
+def workshop_image(request, slug):
+    workshop = _editable(slug)
+    form = SummaryImageForm(request.POST, request.FILES)
+    if form.is_valid():
+        processed = form.cleaned_data["image"]
+        workshop.summary_image.save(processed.image.name, processed.image, save=False)
+        workshop.summary_image_alt = form.cleaned_data["alt"]
+        workshop.save(update_fields=["summary_image", "summary_image_alt"])
+        messages.success(request, _("Schéma résumé enregistré."))
+    else:
+        _report_errors(request, form)
+    return _back(workshop, "schema")
+
+
+@facilitator_required
+@require_POST
+def section_add(request, slug):
+    workshop = _editable(slug)
+    form = SectionForm(request.POST, prefix="new")
+    if form.is_valid():
+        section = services.section_add(workshop=workshop, **form.cleaned_data)
+        return _back(workshop, f"section-{section.pk}")
+    _report_errors(request, form)
+    return _back(workshop, "nouvelle-section")
+
+
+MODELS = {"section": Section, "theme": Group, "element": Item}
+FORMS = {
+    "section": (SectionForm, "s"),
+    "theme": (GroupForm, "g"),
+    "element": (ItemForm, "i"),
+}
+ANCHORS = {"section": "section", "theme": "theme", "element": "item"}
+
+
+def _object(slug, kind, pk):
+    if kind not in MODELS:
+        raise Http404
+    workshop = _editable(slug)
+    model = MODELS[kind]
+    lookup = {
+        "section": "workshop",
+        "theme": "section__workshop",
+        "element": "section__workshop",
+    }[kind]
+    return workshop, get_object_or_404(model, pk=pk, **{lookup: workshop})
+
+
+@facilitator_required
+@require_POST
+def object_update(request, slug, kind, pk):
+    workshop, obj = _object(slug, kind, pk)
+    form_class, prefix = FORMS[kind]
+    form = form_class(request.POST, instance=obj, prefix=f"{prefix}{obj.pk}")
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Modification enregistrée."))
+    else:
+        _report_errors(request, form)
+    return _back(workshop, f"{ANCHORS[kind]}-{obj.pk}")
+
+
+@facilitator_required
+@require_POST
+def object_action(request, slug, kind, pk, action):
+    workshop, obj = _object(slug, kind, pk)
+    anchor = f"{ANCHORS[kind]}-{obj.pk}"
+    if action in ("monter", "descendre"):
+        if kind == "section":
+            siblings = workshop.sections.all()
+        elif kind == "theme":
+            siblings = obj.section.groups.all()
+        else:
+            siblings = obj.siblings()
+        direction = "up" if action == "monter" else "down"
+        services.object_move(obj=obj, siblings=siblings, direction=direction)
+    elif action == "supprimer":
+        services.object_delete(obj=obj)
+        messages.success(request, _("Supprimé."))
+        anchor = "structure"
+    elif action == "indenter" and kind == "element":
+        if not services.item_indent(item=obj):
+            messages.error(
+                request,
+                _(
+                    "Le premier élément d'une liste ne peut pas devenir "
+                    "un sous-élément."
+                ),
+            )
+    elif action == "desindenter" and kind == "element":
+        if not services.item_outdent(item=obj):
+            messages.error(request, _("Cet élément est déjà au premier niveau."))
+    else:
+        raise Http404
+    return _back(workshop, anchor)
+
+
+@facilitator_required
+@require_POST
+def child_add(request, slug, kind, pk, child):
+    """Add a theme to a section, or an item to a section, a theme or an item."""
+    workshop, obj = _object(slug, kind, pk)
+    if child == "theme" and kind == "section":
+        form = GroupForm(request.POST, prefix=f"new-g{obj.pk}")
+        if form.is_valid():
+            group = services.group_add(section=obj, title=form.cleaned_data["title"])
+            return _back(workshop, f"theme-{group.pk}")
+    elif child == "element":
+        form = ItemForm(request.POST, prefix=f"new-{kind}{obj.pk}")
+        if form.is_valid():
+            if kind == "section":
+                target = {"section": obj}
+            elif kind == "theme":
+                target = {"section": obj.section, "group": obj}
+            else:
+                target = {"section": obj.section, "parent": obj}
+            item = services.item_add(
+                text=form.cleaned_data["text"], tags=form.cleaned_data["tags"], **target
+            )
+            return _back(workshop, f"item-{item.pk}")
+    else:
+        raise Http404
+    _report_errors(request, form)
+    return _back(workshop, f"{ANCHORS[kind]}-{obj.pk}")

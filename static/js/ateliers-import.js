@@ -1,0 +1,46 @@
+// Live preview of the paste importer: the server parses, this only asks it
+// again while the facilitator types. Without JS the "preview" button does it.
+(function () {
+  "use strict";
+  var form = document.getElementById("import-form");
+  var target = document.getElementById("import-preview");
+  if (!form || !target || !window.fetch) {
+    return;
+  }
+  var textarea = form.querySelector("textarea[name=text]");
+  var timer = null;
+  var pending = null;
+
+  function refresh() {
+    if (pending) {
+      pending.abort();
+    }
+    pending = new AbortController();
+    var data = new FormData(form);
+    fetch(form.dataset.previewUrl, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      signal: pending.signal,
+      headers: { "X-Requested-With": "fetch" },
+    })
+      .then(function (response) {
+        return response.ok ? response.text() : null;
+      })
+      .then(function (html) {
+        if (html === null) {
+          return;
+        }
+        // The fragment is rendered (and escaped) by Django's templates.
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        target.replaceChildren.apply(target, Array.from(doc.body.childNodes));
+        target.dataset.state = "live";
+      })
+      .catch(function () {});
+  }
+
+  textarea.addEventListener("input", function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(refresh, 400);
+  });
+})();
