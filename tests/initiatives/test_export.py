@@ -35,7 +35,7 @@ def sample(make_initiative, geo):
         submitter_email=PRIVATE[1],
     )
     make_initiative(
-        name="=HYPERLINK(\"http://evil\")",
+        name='=HYPERLINK("http://evil")',
         commune=geo.lyon,
         latitude=None,
         longitude=None,
@@ -59,7 +59,7 @@ def test_csv_has_stable_columns_bom_and_semicolons(client, sample):
     assert text.splitlines()[0] == "\ufeff" + ";".join(exports.COLUMN_NAMES)
     rows = csv_rows(text)
     assert [row["nom"] for row in rows] == [
-        "'=HYPERLINK(\"http://evil\")",
+        '\'=HYPERLINK("http://evil")',
         "Jardin « Les Capucins »",
     ]
     garden = rows[1]
