@@ -1,0 +1,36 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from initiatives.generator import GeneratorError, initiatives_generate_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Crée N initiatives fictives publiées, réparties sur les communes "
+        "réelles (pour les démonstrations et les mesures de performance). "
+        "Elles sont marquées « donnée de démonstration », source « Démonstration »."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("count", type=int, help="Nombre d'initiatives à créer.")
+        parser.add_argument(
+            "--seed", type=int, help="Graine du hasard, pour un résultat reproductible."
+        )
+
+    def handle(self, *args, count, seed, **options):
+        started = time.monotonic()
+
+        def progress(done, total):
+            self.stdout.write(f"  {done}/{total} initiatives créées…")
+
+        try:
+            made = initiatives_generate_demo(count=count, seed=seed, progress=progress)
+        except GeneratorError as error:
+            raise CommandError(str(error)) from None
+        seconds = time.monotonic() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{made} initiatives de démonstration créées en {seconds:.1f} s."
+            )
+        )

@@ -1,0 +1,67 @@
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from initiatives.generator import DEMO_SOURCE
+from initiatives.models import Initiative
+from observatoire.models import Territory
+
+
+def generate(*args) -> str:
+    out = io.StringIO()
+    call_command("generate_demo_initiatives", *map(str, args), stdout=out)
+    return out.getvalue()
+
+
+def test_generates_published_demo_initiatives_near_real_communes(geo):
+    out = generate(60, "--seed", 1)
+    assert "60 initiatives de démonstration créées" in out
+    assert "60/60 initiatives créées" in out
+    initiatives = Initiative.objects.select_related("commune")
+    assert initiatives.count() == 60
+    communes = {initiative.commune for initiative in initiatives}
+    assert communes <= {geo.brest, geo.quimper, geo.lyon}
+    assert len(communes) >= 2
+    for initiative in initiatives:
+        assert initiative.is_demo
+        assert initiative.source == DEMO_SOURCE
+        assert initiative.status == Initiative.Status.PUBLISHED
+        assert initiative.published_at is not None
+        assert abs(initiative.latitude - initiative.commune.latitude) < 0.5
+        assert abs(initiative.longitude - initiative.commune.longitude) < 0.5
+        assert initiative.search_text == initiative.build_search_text()
+        assert initiative.commune.name in initiative.name
+    assert Initiative.objects.filter(families__isnull=False).distinct().count() == 60
+    assert Initiative.objects.published().search(geo.quimper.name).exists()
+
+
+def test_generated_initiatives_show_in_the_list_and_map(client, geo):
+    generate(30)
+    response = client.get("/initiatives/", {"territoire": geo.lyon.slug})
+    lyon = Initiative.objects.filter(commune=geo.lyon).count()
+    assert response.context["paginator"].count == lyon
+    assert len(client.get("/carte/donnees.json").json()["markers"]) == 30
+
+
+def test_running_twice_adds_more_without_slug_clashes(geo):
+    generate(20, "--seed", 3)
+    generate(20, "--seed", 3)
+    assert Initiative.objects.count() == 40
+
+
+def test_without_territories_says_what_to_load(db):
+    assert not Territory.objects.exists()
+    with pytest.raises(CommandError, match="load_territories"):
+        generate(5)
+
+
+@pytest.mark.parametrize("count", [0, -3])
+def test_count_must_be_positive(geo, count):
+    with pytest.raises(CommandError, match="positif"):
+        generate(count)
+
+
+def test_count_must_be_a_number(geo):
+    with pytest.raises(CommandError):
+        generate("beaucoup")
