@@ -67,6 +67,13 @@ class TerritoryField(forms.CharField):
 
 class WorkshopForm(forms.ModelForm):
     territory = TerritoryField(label=gettext_lazy("Territoire"))
+    source_url = forms.URLField(
+        label=gettext_lazy("Adresse de la source"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=gettext_lazy("Le pad ou la page de wiki d'origine, s'il y en a un."),
+    )
 
     class Meta:
         model = Workshop
