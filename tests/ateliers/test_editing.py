@@ -1,0 +1,388 @@
+"""Facilitators create and edit workshops from the site; nobody else can."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from ateliers.models import Group, Item, Workshop
+
+NOT_FACILITATORS = ["citizen", "moderator", "agent"]
+
+
+def texts(items):
+    return [item.text for item in items]
+
+
+@pytest.fixture
+def workshop(make_workshop):
+    return make_workshop(
+        "Atelier édité\n\nPoints de vigilance\n1. Premier thème\n  - a\n  - b\n  - c\n"
+        "2. Second thème\nEnjeux\n- e1\n- e2\n",
+        published=False,
+    )
+
+
+@pytest.fixture
+def facilitator_client(client, facilitator):
+    client.force_login(facilitator)
+    return client
+
+
+def url(name, workshop, *args):
+    return reverse(f"ateliers:{name}", args=[workshop.slug, *args])
+
+
+def action_url(workshop, kind, pk, action):
+    return reverse("ateliers:object_action", args=[workshop.slug, kind, pk, action])
+
+
+# Permissions
+
+
+def test_anonymous_is_sent_to_login(client, workshop):
+    for target in (
+        reverse("ateliers:create"),
+        reverse("ateliers:import"),
+        url("edit", workshop),
+    ):
+        response = client.get(target)
+        assert response.status_code == 302
+        assert "/compte/connexion/" in response["Location"]
+
+
+@pytest.mark.parametrize("role", NOT_FACILITATORS)
+def test_other_roles_get_403_everywhere(client_for, workshop, role):
+    client = client_for(role)
+    section = workshop.sections.first()
+    item = Item.objects.filter(section__workshop=workshop).first()
+    assert client.get(reverse("ateliers:create")).status_code == 403
+    assert client.get(reverse("ateliers:import")).status_code == 403
+    assert client.get(url("edit", workshop)).status_code == 403
+    posts = [
+        (reverse("ateliers:import_preview"), {"text": "x"}),
+        (url("publish", workshop), {}),
+        (url("section_add", workshop), {"new-kind": "enjeux"}),
+        (action_url(workshop, "element", item.pk, "supprimer"), {}),
+        (action_url(workshop, "section", section.pk, "monter"), {}),
+    ]
+    for target, data in posts:
+        assert client.post(target, data).status_code == 403, target
+    workshop.refresh_from_db()
+    assert workshop.status == Workshop.Status.DRAFT
+    assert Item.objects.filter(pk=item.pk).exists()
+
+
+def test_superuser_can_edit(client_for, workshop):
+    assert client_for("superuser").get(url("edit", workshop)).status_code == 200
+
+
+def test_post_only_views_reject_get(facilitator_client, workshop):
+    item = Item.objects.filter(section__workshop=workshop).first()
+    for target in (
+        url("publish", workshop),
+        url("image", workshop),
+        url("section_add", workshop),
+        reverse("ateliers:import_preview"),
+        action_url(workshop, "element", item.pk, "monter"),
+        reverse("ateliers:object_update", args=[workshop.slug, "element", item.pk]),
+    ):
+        assert facilitator_client.get(target).status_code == 405, target
+
+
+# Create, edit, publish
+
+
+def test_create_a_workshop_from_scratch(facilitator_client, geo):
+    response = facilitator_client.post(
+        reverse("ateliers:create"),
+        {
+            "title": "Atelier des communs",
+            "territory": "Finistère",
+            "starts_on": "2026-03-01",
+            "ends_on": "2026-03-02",
+            "tags": "communs, eau",
+            "licence": "CC BY-SA 4.0",
+        },
+    )
+    workshop = Workshop.objects.get(title="Atelier des communs")
+    assert response["Location"] == url("edit", workshop)
+    assert workshop.status == Workshop.Status.DRAFT
+    assert workshop.territory == geo.finistere
+    assert sorted(workshop.tags.names()) == ["communs", "eau"]
+
+
+def test_create_form_bad_input(facilitator_client, geo):
+    cases = [
+        ({"title": ""}, "title"),
+        ({"title": "x" * 301}, "title"),
+        ({"title": "ok", "starts_on": "pas une date"}, "starts_on"),
+        ({"title": "ok", "territory": "Atlantide"}, "territory"),
+        (
+            {"title": "ok", "starts_on": "2026-03-02", "ends_on": "2026-03-01"},
+            "ends_on",
+        ),
+        ({"title": "ok", "source_url": "javascript:alert(1)"}, "source_url"),
+    ]
+    for data, field in cases:
+        response = facilitator_client.post(reverse("ateliers:create"), data)
+        assert response.status_code == 200, data
+        assert field in response.context["form"].errors, data
+    assert not Workshop.objects.exists()
+
+
+def test_html_and_unicode_titles_are_stored_and_escaped(facilitator_client, db):
+    title = "<script>alert(1)</script> Ŝŧřåñģę 工作坊 🌱"
+    facilitator_client.post(reverse("ateliers:create"), {"title": title})
+    workshop = Workshop.objects.get()
+    assert workshop.title == title
+    html = facilitator_client.get(url("edit", workshop)).content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Ŝŧřåñģę 工作坊 🌱" in html
+
+
+def test_edit_metadata_and_territory_round_trip(facilitator_client, workshop, geo):
+    workshop.territory = geo.brest
+    workshop.save()
+    page = facilitator_client.get(url("edit", workshop)).content.decode()
+    assert 'value="Brest (29019)"' in page
+    response = facilitator_client.post(
+        url("edit", workshop), {"title": "Nouveau titre", "territory": "Brest (29019)"}
+    )
+    assert response.status_code == 302
+    workshop.refresh_from_db()
+    assert workshop.title == "Nouveau titre"
+    assert workshop.territory == geo.brest
+
+
+def test_publish_then_unpublish(facilitator_client, client, workshop):
+    facilitator_client.post(url("publish", workshop), {"action": "publish"})
+    workshop.refresh_from_db()
+    assert workshop.is_published and workshop.published_at
+    facilitator_client.logout()
+    assert client.get(workshop.get_absolute_url()).status_code == 200
+    client.force_login(
+        __import__("django.contrib.auth")
+        .contrib.auth.get_user_model()
+        .objects.get(groups__name="Animation")
+    )
+    client.post(url("publish", workshop), {"action": "unpublish"})
+    workshop.refresh_from_db()
+    assert not workshop.is_published
+    client.logout()
+    assert client.get(workshop.get_absolute_url()).status_code == 404
+
+
+# Structure editing
+
+
+def test_edit_page_renders_every_object_with_its_form(facilitator_client, workshop):
+    html = facilitator_client.get(url("edit", workshop)).content.decode()
+    for item in Item.objects.filter(section__workshop=workshop):
+        assert f'id="item-{item.pk}"' in html
+        assert f'name="i{item.pk}-text"' in html
+    for group in Group.objects.filter(section__workshop=workshop):
+        assert f'name="g{group.pk}-title"' in html
+    assert html.count("<h1") == 1
+
+
+def test_add_section_theme_and_items(facilitator_client, workshop):
+    facilitator_client.post(
+        url("section_add", workshop),
+        {"new-kind": "idees", "new-heading": "Idées à creuser", "new-text": ""},
+    )
+    section = workshop.sections.get(kind="idees")
+    assert section.position == 2
+    facilitator_client.post(
+        reverse(
+            "ateliers:child_add", args=[workshop.slug, "section", section.pk, "theme"]
+        ),
+        {f"new-g{section.pk}-title": "Piste 1"},
+    )
+    group = section.groups.get()
+    facilitator_client.post(
+        reverse(
+            "ateliers:child_add", args=[workshop.slug, "theme", group.pk, "element"]
+        ),
+        {f"new-theme{group.pk}-text": "une idée", f"new-theme{group.pk}-tags": "eau"},
+    )
+    item = group.items.get()
+    assert item.section == section and list(item.tags.names()) == ["eau"]
+    facilitator_client.post(
+        reverse(
+            "ateliers:child_add", args=[workshop.slug, "element", item.pk, "element"]
+        ),
+        {f"new-element{item.pk}-text": "un détail"},
+    )
+    assert texts(item.children.all()) == ["un détail"]
+    assert item.children.get().group == group
+
+
+def test_edit_item_text_and_tags(facilitator_client, workshop):
+    item = Item.objects.get(text="e1")
+    facilitator_client.post(
+        reverse("ateliers:object_update", args=[workshop.slug, "element", item.pk]),
+        {f"i{item.pk}-text": "e1 corrigé\navec retour", f"i{item.pk}-tags": "eau, air"},
+    )
+    item.refresh_from_db()
+    assert item.text == "e1 corrigé avec retour"
+    assert sorted(item.tags.names()) == ["air", "eau"]
+
+
+def test_item_bad_input_keeps_the_item(facilitator_client, workshop):
+    item = Item.objects.get(text="e1")
+    target = reverse("ateliers:object_update", args=[workshop.slug, "element", item.pk])
+    for bad in ("", "   ", "x" * 5001):
+        response = facilitator_client.post(
+            target, {f"i{item.pk}-text": bad}, follow=True
+        )
+        assert response.status_code == 200
+        assert any(m.level_tag == "error" for m in response.context["messages"])
+    item.refresh_from_db()
+    assert item.text == "e1"
+
+
+def test_reorder_items_up_and_down(facilitator_client, workshop):
+    group = Group.objects.get(title="Premier thème")
+    c = group.items.get(text="c")
+    facilitator_client.post(action_url(workshop, "element", c.pk, "monter"))
+    assert texts(group.items.all()) == ["a", "c", "b"]
+    a = group.items.get(text="a")
+    facilitator_client.post(action_url(workshop, "element", a.pk, "monter"))
+    assert texts(group.items.all()) == ["a", "c", "b"]
+    facilitator_client.post(action_url(workshop, "element", a.pk, "descendre"))
+    assert texts(group.items.all()) == ["c", "a", "b"]
+
+
+def test_indent_and_outdent(facilitator_client, workshop):
+    group = Group.objects.get(title="Premier thème")
+    b = group.items.get(text="b")
+    facilitator_client.post(action_url(workshop, "element", b.pk, "indenter"))
+    b.refresh_from_db()
+    assert b.parent.text == "a"
+    assert texts(group.items.filter(parent=None)) == ["a", "c"]
+    c = group.items.get(text="c")
+    facilitator_client.post(action_url(workshop, "element", c.pk, "indenter"))
+    assert texts(Item.objects.get(text="a").children.all()) == ["b", "c"]
+    facilitator_client.post(action_url(workshop, "element", b.pk, "desindenter"))
+    assert texts(group.items.filter(parent=None)) == ["a", "b"]
+    assert texts(Item.objects.get(text="a").children.all()) == ["c"]
+    # The first item cannot be indented; a top-level item cannot be outdented.
+    a = Item.objects.get(text="a")
+    response = facilitator_client.post(
+        action_url(workshop, "element", a.pk, "indenter"), follow=True
+    )
+    assert "ne peut pas devenir" in response.content.decode()
+    response = facilitator_client.post(
+        action_url(workshop, "element", a.pk, "desindenter"), follow=True
+    )
+    assert "déjà au premier niveau" in response.content.decode()
+
+
+def test_reorder_sections_and_themes_and_delete(facilitator_client, workshop):
+    enjeux = workshop.sections.get(kind="enjeux")
+    facilitator_client.post(action_url(workshop, "section", enjeux.pk, "monter"))
+    assert [s.kind for s in workshop.sections.all()] == ["enjeux", "vigilance"]
+    second = Group.objects.get(title="Second thème")
+    facilitator_client.post(action_url(workshop, "theme", second.pk, "monter"))
+    assert [g.title for g in second.section.groups.all()] == [
+        "Second thème",
+        "Premier thème",
+    ]
+    first = Group.objects.get(title="Premier thème")
+    facilitator_client.post(action_url(workshop, "theme", first.pk, "supprimer"))
+    assert not Item.objects.filter(text="a").exists()
+    assert [g.position for g in second.section.groups.all()] == [0]
+    facilitator_client.post(action_url(workshop, "section", enjeux.pk, "supprimer"))
+    assert [s.kind for s in workshop.sections.all()] == ["vigilance"]
+
+
+def test_objects_of_another_workshop_or_unknown_actions_are_404(
+    facilitator_client, workshop, make_workshop
+):
+    other = make_workshop("Autre\n\nEnjeux\n- z\n")
+    foreign = Item.objects.get(text="z")
+    assert (
+        facilitator_client.post(
+            action_url(workshop, "element", foreign.pk, "supprimer")
+        ).status_code
+        == 404
+    )
+    assert Item.objects.filter(pk=foreign.pk).exists()
+    item = Item.objects.get(text="e1")
+    for kind, action in (
+        ("element", "voler"),
+        ("truc", "monter"),
+        ("theme", "indenter"),
+    ):
+        pk = item.pk if kind != "theme" else Group.objects.first().pk
+        response = facilitator_client.post(action_url(workshop, kind, pk, action))
+        assert response.status_code == 404
+    assert other.sections.count() == 1
+
+
+def test_section_form_bad_input(facilitator_client, workshop):
+    section = workshop.sections.get(kind="enjeux")
+    target = reverse(
+        "ateliers:object_update", args=[workshop.slug, "section", section.pk]
+    )
+    facilitator_client.post(
+        target, {f"s{section.pk}-kind": "inconnu", f"s{section.pk}-heading": "x"}
+    )
+    facilitator_client.post(
+        target, {f"s{section.pk}-kind": "enjeux", f"s{section.pk}-heading": "h" * 301}
+    )
+    section.refresh_from_db()
+    assert (section.kind, section.heading) == ("enjeux", "Enjeux")
+
+
+# Summary image: the initiatives' image safety
+
+
+def png_bytes(size=(40, 30)):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "teal").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_upload_summary_image(facilitator_client, workshop):
+    upload = SimpleUploadedFile("schema.png", png_bytes(), content_type="image/png")
+    facilitator_client.post(
+        url("image", workshop), {"image": upload, "alt": "Trois cercles reliés."}
+    )
+    workshop.refresh_from_db()
+    assert workshop.summary_image.name.endswith(".png")
+    # Renamed and re-encoded, never stored as sent.
+    assert not workshop.summary_image.name.endswith("/schema.png")
+    assert workshop.summary_image_alt == "Trois cercles reliés."
+    facilitator_client.post(url("publish", workshop), {"action": "publish"})
+    html = facilitator_client.get(workshop.get_absolute_url()).content.decode()
+    assert 'alt="Trois cercles reliés."' in html
+
+
+@pytest.mark.parametrize(
+    "content, name",
+    [
+        (b"", "vide.png"),
+        (b"<?php echo 1; ?>", "fake.png"),
+        (b"GIF89a" + b"\x00" * 50, "anim.gif"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "tronque.png"),
+    ],
+)
+def test_fake_or_empty_images_are_refused(facilitator_client, workshop, content, name):
+    upload = SimpleUploadedFile(name, content, content_type="image/png")
+    response = facilitator_client.post(
+        url("image", workshop), {"image": upload, "alt": "x"}, follow=True
+    )
+    assert any(m.level_tag == "error" for m in response.context["messages"])
+    workshop.refresh_from_db()
+    assert not workshop.summary_image
+
+
+def test_image_needs_a_description(facilitator_client, workshop):
+    upload = SimpleUploadedFile("s.png", png_bytes(), content_type="image/png")
+    facilitator_client.post(url("image", workshop), {"image": upload, "alt": ""})
+    workshop.refresh_from_db()
+    assert not workshop.summary_image
