@@ -1,0 +1,173 @@
+"""Paste-to-structure page and the import_atelier command."""
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from ateliers import parsing
+from ateliers.models import Event, Item, Workshop
+from tests.ateliers.conftest import SEEDS_DIR, seed_text
+from tests.ateliers.test_parsing import check_contract
+
+
+@pytest.fixture
+def facilitator_client(client, facilitator):
+    client.force_login(facilitator)
+    return client
+
+
+def test_preview_shows_the_recognised_structure_without_saving(facilitator_client):
+    response = facilitator_client.post(
+        reverse("ateliers:import"), {"text": seed_text("002"), "action": "preview"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Éléments de discussion" in html  # kind label
+    assert "Michel Briand ; Anne Berlemont" in html
+    assert "CONCLUSION" in html
+    assert not Workshop.objects.exists()
+
+
+def test_save_creates_a_draft_with_the_structure(facilitator_client, facilitator):
+    event = Event.objects.create(name="Forum", slug="forum")
+    response = facilitator_client.post(
+        reverse("ateliers:import"),
+        {"text": seed_text("000"), "action": "save", "event": event.pk},
+    )
+    workshop = Workshop.objects.get()
+    assert response["Location"] == reverse("ateliers:edit", args=[workshop.slug])
+    assert workshop.status == Workshop.Status.DRAFT
+    assert workshop.event == event and workshop.created_by == facilitator
+    assert workshop.title.startswith("Axe 1")
+    assert Item.objects.filter(section__workshop=workshop).count() == 50
+
+
+def test_title_field_overrides_the_first_line(facilitator_client):
+    facilitator_client.post(
+        reverse("ateliers:import"),
+        {"text": "Enjeux\n- x\n", "title": "Mon titre", "action": "save"},
+    )
+    assert Workshop.objects.get().title == "Mon titre"
+
+
+def test_live_preview_fragment(facilitator_client):
+    response = facilitator_client.post(
+        reverse("ateliers:import_preview"), {"text": "T\n## Enjeux\n- <b>x</b>\n"}
+    )
+    html = response.content.decode()
+    assert "<html" not in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "Ce champ est obligatoire"),
+        ("   \n\r\n\t", "Le texte est vide"),
+        ("x" * (parsing.MAX_CHARS + 1), "la limite est de 200000"),
+        ("abc\x00def", "Le caractère nul n’est pas autorisé"),
+    ],
+)
+def test_bad_pastes_get_a_clear_message(facilitator_client, text, message):
+    response = facilitator_client.post(
+        reverse("ateliers:import"), {"text": text, "action": "save"}
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Workshop.objects.exists()
+
+
+def test_binary_like_unicode_and_long_lines_import_faithfully(facilitator_client):
+    long_line = "é" * 10_000
+    text = f"Titre ✨ 日本語\n\nEnjeux\n- {long_line}\n- \ufffd\ufffd\x07\x1b[31m\n"
+    facilitator_client.post(
+        reverse("ateliers:import"), {"text": text, "action": "save"}
+    )
+    workshop = Workshop.objects.get()
+    assert workshop.title == "Titre ✨ 日本語"
+    items = list(Item.objects.filter(section__workshop=workshop))
+    assert items[0].text == long_line
+    assert items[1].text == "\ufffd\ufffd[31m"  # control characters dropped
+
+
+def test_import_page_limit_is_announced(facilitator_client):
+    html = facilitator_client.get(reverse("ateliers:import")).content.decode()
+    assert "200\u202f000 caractères au plus" in html
+
+
+# Command
+
+
+def run(*args) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("import_atelier", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("path", sorted(SEEDS_DIR.glob("*.txt")), ids=lambda p: p.name)
+def test_json_output_is_exactly_the_contract(db, path):
+    data = json.loads(run(str(path), "--json"))
+    check_contract(data)
+    assert data == parsing.parse(path.read_text("utf-8")).as_dict()
+    assert not Workshop.objects.exists()
+
+
+def test_json_people_for_the_forum_session(db):
+    data = json.loads(run(str(next(SEEDS_DIR.glob("003_*.txt"))), "--json"))
+    assert data["people"] == {
+        "coordination": ["Michel Briand", "Laurent Marseault", "Jean-Michel Cornu"],
+        "porteurs": [],
+        "participants": [],
+    }
+    assert [s["kind"] for s in data["sections"]][:3] == [
+        "autre",
+        "coordination",
+        "presentation",
+    ]
+
+
+def test_dry_run_saves_nothing(db):
+    out = run(str(next(SEEDS_DIR.glob("000_*.txt"))), "--dry-run")
+    assert "vigilance" in out and "rien n'a été enregistré" in out
+    assert not Workshop.objects.exists()
+
+
+def test_import_with_event_creates_a_draft(db, tmp_path):
+    Event.objects.create(name="Programme DOMINO", slug="programme-domino")
+    path = tmp_path / "notes.txt"
+    path.write_bytes(seed_text("004").replace("\n", "\r\n").encode("utf-8-sig"))
+    out = run(str(path), "--event", "programme-domino")
+    workshop = Workshop.objects.get()
+    assert workshop.event.slug == "programme-domino"
+    assert workshop.status == Workshop.Status.DRAFT
+    assert workshop.title in out
+
+
+def test_command_errors_name_the_problem(db, tmp_path):
+    with pytest.raises(CommandError, match="Impossible de lire .*absent.txt"):
+        run(str(tmp_path / "absent.txt"))
+    binary = tmp_path / "image.png"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    with pytest.raises(CommandError, match="pas un fichier texte"):
+        run(str(binary))
+    latin = tmp_path / "latin1.txt"
+    latin.write_bytes("Opportunités\n- café\n".encode("latin-1"))
+    with pytest.raises(CommandError, match="pas en UTF-8"):
+        run(str(latin))
+    empty = tmp_path / "vide.txt"
+    empty.write_text("\n\n")
+    with pytest.raises(CommandError, match="vide"):
+        run(str(empty))
+    huge = tmp_path / "huge.txt"
+    huge.write_text("x" * (parsing.MAX_CHARS + 1))
+    with pytest.raises(CommandError, match="limite"):
+        run(str(huge))
+    ok = tmp_path / "ok.txt"
+    ok.write_text("T\nEnjeux\n- x\n")
+    with pytest.raises(CommandError, match="« inconnu » n'existe pas"):
+        run(str(ok), "--event", "inconnu")
+    assert not Workshop.objects.exists()
