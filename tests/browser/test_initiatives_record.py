@@ -1,0 +1,67 @@
+"""Submission form and detail page in real Chromium: the map picker fills the
+coordinates, the detail map shows, both pages pass axe-core."""
+
+import pytest
+
+from initiatives import forms
+from initiatives.models import Category, Initiative
+from tests.browser.conftest import assert_accessible
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def category(transactional_db):
+    # transactional_db flushes the rows the data migration seeded.
+    category, _ = Category.objects.get_or_create(
+        slug="jardin-partage", defaults={"name": "Jardin partagé", "icon": "J"}
+    )
+    return category
+
+
+def test_map_click_fills_coordinates_and_submission_succeeds(
+    browser_page, geo, category, monkeypatch, axe
+):
+    monkeypatch.setattr(forms, "MIN_FILL_SECONDS", 0)
+    page = browser_page
+    page.goto("/initiatives/proposer/")
+    assert_accessible(axe, page)
+    page.wait_for_selector("#point-picker-map.leaflet-container")
+    assert page.input_value("#id_latitude") == ""
+    page.click("#point-picker-map", position={"x": 200, "y": 150})
+    latitude = page.input_value("#id_latitude")
+    longitude = page.input_value("#id_longitude")
+    assert latitude and longitude
+    assert -90 <= float(latitude) <= 90
+    page.fill("#id_name", "Jardin cliqué")
+    page.fill("#id_summary", "Placé d'un clic sur la carte.")
+    page.select_option("#id_category", str(category.pk))
+    page.fill("#id_commune", "Brest (29)")
+    page.fill("#id_submitter_email", "clic@example.org")
+    page.check("#id_consent")
+    page.click("button[type=submit]:has-text('Envoyer la proposition')")
+    page.wait_for_selector("h1:has-text('Merci')")
+    initiative = Initiative.objects.get()
+    assert initiative.latitude == pytest.approx(float(latitude))
+    assert initiative.longitude == pytest.approx(float(longitude))
+    # Tiles are refused by the test's network guard; nothing else may fail.
+    errors = [e for e in page.console_errors if "Failed to load resource" not in e]
+    assert errors == []
+
+
+def test_detail_page_shows_the_small_map(browser_page, geo, category, axe):
+    initiative = Initiative.objects.create(
+        name="Jardin visible",
+        summary="Sur la carte.",
+        category=category,
+        commune=geo.brest,
+        address="Place Guérin",
+        latitude=48.39,
+        longitude=-4.49,
+        status=Initiative.Status.PUBLISHED,
+    )
+    page = browser_page
+    page.goto(initiative.get_absolute_url())
+    page.wait_for_selector("#detail-map.leaflet-container .leaflet-marker-icon")
+    assert page.is_visible("text=Place Guérin")
+    assert_accessible(axe, page)
