@@ -301,9 +301,9 @@ def assessment_profile(*, assessment: Assessment) -> list[DomainScore]:
         assessment.ratings.select_related("entry__section").order_by("entry__position")
     )
     scores: dict[int, DomainScore] = {}
-    for domain in Section.objects.domains().filter(
-        part__referential_id=assessment.referential_id
-    ):
+    # select_related: each domain links to its page, whose URL names its part.
+    domains = Section.objects.domains().select_related("part")
+    for domain in domains.filter(part__referential_id=assessment.referential_id):
         scores[domain.pk] = DomainScore(domain, 0.0)
     for rating in ratings:
         scores[rating.entry.section_id].ratings.append(rating)

@@ -134,7 +134,7 @@ def entry_edit(request, slug):
     entry = get_object_or_404(
         Entry.objects.select_related("part", "section"), slug=slug
     )
-    form = EntryForm(request.POST or None, instance=entry)
+    form = EntryForm(request.POST if request.method == "POST" else None, instance=entry)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("La fiche a été enregistrée."))
@@ -178,7 +178,10 @@ def _domains(referential):
 @require_http_methods(["GET", "POST"])
 def assessment_start(request):
     referential = _referential()
-    form = AssessmentForm(request.POST or None, domains=_domains(referential))
+    form = AssessmentForm(
+        request.POST if request.method == "POST" else None,
+        domains=_domains(referential),
+    )
     if request.method == "POST" and form.is_valid():
         assessment = services.assessment_save(
             referential=referential,
@@ -214,7 +217,7 @@ def _assessment(token):
 def assessment_edit(request, token):
     assessment = _assessment(token)
     form = AssessmentForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         domains=_domains(assessment.referential),
         initial=AssessmentForm.initial_for(assessment),
     )
