@@ -21,8 +21,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from taggit.models import TaggedItem
 
 from initiatives.models import Initiative
 
@@ -72,58 +75,121 @@ PUBLIC_COLUMNS = [
 COLUMN_NAMES = [column.name for column in PUBLIC_COLUMNS]
 
 
-def export_queryset(queryset):
-    """`queryset` with what the rows need, in a constant number of queries."""
-    return queryset.select_related("category", "commune").prefetch_related(
-        "families", "action_levels", "resources", "tags"
-    )
-
-
-def _names(manager) -> list[str]:
-    return [obj.name for obj in manager.all()]
+ROW_FIELDS = (
+    "pk",
+    "slug",
+    "name",
+    "summary",
+    "description",
+    "category__name",
+    "economic_model",
+    "governance",
+    "commune__name",
+    "commune__code",
+    "address",
+    "latitude",
+    "longitude",
+    "website",
+    "organisation",
+    "public_contact",
+    "created_at",
+    "updated_at",
+    "published_at",
+    "source",
+    "source_id",
+    "source_url",
+    "licence",
+)
 
 
 def _iso(value) -> str:
     return timezone.localtime(value).isoformat() if value else ""
 
 
-def record(initiative: Initiative) -> dict:
-    """The public fields of one initiative, keyed by export column."""
-    return {
-        "id": initiative.pk,
-        "slug": initiative.slug,
-        "nom": initiative.name,
-        "resume": initiative.summary,
-        "description": initiative.description,
-        "type_de_pratique": initiative.category.name,
-        "familles": _names(initiative.families),
-        "niveaux_action": _names(initiative.action_levels),
-        "modele_economique": initiative.get_economic_model_display(),
-        "ressources": _names(initiative.resources),
-        "gouvernance": initiative.get_governance_display(),
-        "commune": initiative.commune.name,
-        "code_insee": initiative.commune.code,
-        "adresse": initiative.address,
-        "latitude": initiative.latitude,
-        "longitude": initiative.longitude,
-        "site_web": initiative.website,
-        "structure": initiative.organisation,
-        "contact_public": initiative.public_contact,
-        "mots_cles": sorted(tag.name for tag in initiative.tags.all()),
-        "url": settings.SITE_URL.rstrip("/") + initiative.get_absolute_url(),
-        "date_creation": _iso(initiative.created_at),
-        "date_mise_a_jour": _iso(initiative.updated_at),
-        "date_publication": _iso(initiative.published_at),
-        "source": initiative.source,
-        "identifiant_source": initiative.source_id,
-        "url_source": initiative.source_url,
-        "licence": initiative.licence,
-    }
+def _grouped(rows) -> dict[int, list[str]]:
+    grouped: dict[int, list[str]] = {}
+    for pk, name in rows:
+        grouped.setdefault(pk, []).append(name)
+    return grouped
+
+
+def _related_names(ids: list[int]) -> dict[str, dict[int, list[str]]]:
+    """Names of the many-to-many values of `ids`: one query per relation."""
+    names = {}
+    for column, field, order in (
+        ("familles", "families", "family__position"),
+        ("niveaux_action", "action_levels", "actionlevel__position"),
+        ("ressources", "resources", "resourcetype__position"),
+    ):
+        through = Initiative._meta.get_field(field).remote_field.through
+        target = order.split("__")[0]
+        names[column] = _grouped(
+            through.objects.filter(initiative_id__in=ids)
+            .order_by("initiative_id", order)
+            .values_list("initiative_id", f"{target}__name")
+        )
+    names["mots_cles"] = _grouped(
+        TaggedItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(Initiative),
+            object_id__in=ids,
+        )
+        .order_by("object_id", "tag__name")
+        .values_list("object_id", "tag__name")
+    )
+    return names
 
 
 def _records(queryset) -> Iterator[dict]:
-    for initiative in export_queryset(queryset).iterator(chunk_size=CHUNK_SIZE):
-        yield record(initiative)
+    """Public records of `queryset`, a chunk of rows at a time.
+
+    Plain values, not model instances: 100,000 rows stream in seconds and in a
+    number of queries that depends only on the chunk count."""
+    ids = list(queryset.values_list("pk", flat=True))
+    economic = {k: str(v) for k, v in Initiative.EconomicModel.choices}
+    governance = {k: str(v) for k, v in Initiative.Governance.choices}
+    # One reverse() for all rows: only the slug differs.
+    url = settings.SITE_URL.rstrip("/") + reverse(
+        "initiatives:detail", args=["slug-placeholder"]
+    )
+    for start in range(0, len(ids), CHUNK_SIZE):
+        chunk = ids[start : start + CHUNK_SIZE]
+        rows = {
+            row["pk"]: row
+            for row in Initiative.objects.filter(pk__in=chunk).values(*ROW_FIELDS)
+        }
+        related = _related_names(chunk)
+        for pk in chunk:
+            row = rows[pk]
+            yield {
+                "id": pk,
+                "slug": row["slug"],
+                "nom": row["name"],
+                "resume": row["summary"],
+                "description": row["description"],
+                "type_de_pratique": row["category__name"],
+                "familles": related["familles"].get(pk, []),
+                "niveaux_action": related["niveaux_action"].get(pk, []),
+                "modele_economique": economic.get(row["economic_model"], ""),
+                "ressources": related["ressources"].get(pk, []),
+                "gouvernance": governance.get(row["governance"], ""),
+                "commune": row["commune__name"],
+                "code_insee": row["commune__code"],
+                "adresse": row["address"],
+                "latitude": row["latitude"],
+                "longitude": row["longitude"],
+                "site_web": row["website"],
+                "structure": row["organisation"],
+                "contact_public": row["public_contact"],
+                "mots_cles": related["mots_cles"].get(pk, []),
+                "url": url.replace("slug-placeholder", row["slug"]),
+                "date_creation": _iso(row["created_at"]),
+                "date_mise_a_jour": _iso(row["updated_at"]),
+                "date_publication": _iso(row["published_at"]),
+                "source": row["source"],
+                "identifiant_source": row["source_id"],
+                "url_source": row["source_url"],
+                "licence": row["licence"],
+            }
 
 
 def _cell(column: Column, value) -> str:

@@ -155,27 +155,47 @@ def _cleaned(filterset: InitiativeFilter) -> dict:
     return filterset.form.cleaned_data
 
 
-def _base_ids(filterset: InitiativeFilter, key: str):
-    """Initiatives matching every valid filter but `key`, as a subquery.
+# Facets whose filter joins a many-to-many table, and so may repeat rows.
+JOINING_FACETS = {"famille", "niveau", "tag"}
+
+
+def _base(filterset: InitiativeFilter, key: str):
+    """Initiatives matching every valid filter but `key`.
 
     Reuses the values the form already validated, so facets add no validation
-    queries of their own."""
-    qs = filterset.queryset.all()
+    queries of their own. Returns the queryset and whether it may hold the
+    same initiative twice (a many-to-many filter is applied)."""
+    qs = filterset.queryset.order_by()
+    joined = False
     for name, value in _cleaned(filterset).items():
-        if name not in (key, "tri"):
+        if name not in (key, "tri") and value:
             qs = filterset.filters[name].filter(qs, value)
-    return qs.order_by().values("pk")
+            joined = joined or name in JOINING_FACETS
+    return qs, joined
 
 
 def _counts(filterset: InitiativeFilter, key: str, group_by: str) -> dict:
-    rows = (
-        Initiative.objects.filter(pk__in=_base_ids(filterset, key))
-        .order_by()
-        .values(group_by)
-        .annotate(n=Count("pk", distinct=True))
-        .values_list(group_by, "n")
-    )
+    """Count per value of a column of the initiative (or of its commune)."""
+    qs, joined = _base(filterset, key)
+    if joined:
+        qs = Initiative.objects.filter(pk__in=qs.values("pk")).order_by()
+    rows = qs.values(group_by).annotate(n=Count("pk")).values_list(group_by, "n")
     return {value: n for value, n in rows if value is not None}
+
+
+def _m2m_counts(filterset: InitiativeFilter, key: str, field: str) -> dict:
+    """Count per related object, straight from the many-to-many table."""
+    through = Initiative._meta.get_field(field).remote_field.through
+    target = Initiative._meta.get_field(field).m2m_reverse_name()
+    qs, _joined = _base(filterset, key)
+    rows = (
+        through.objects.filter(initiative_id__in=qs.values("pk"))
+        .order_by()
+        .values(target)
+        .annotate(n=Count("initiative_id"))
+        .values_list(target, "n")
+    )
+    return dict(rows)
 
 
 def _selected(filterset: InitiativeFilter, key: str) -> set[str]:
@@ -190,12 +210,15 @@ def _selected(filterset: InitiativeFilter, key: str) -> set[str]:
 def facets(filterset: InitiativeFilter) -> list[Facet]:
     """Every facet with its options and their counts for the current filter."""
     result = []
-    for key, model, group_by in (
-        ("type", Category, "category"),
+    for key, model, field_name in (
+        ("type", Category, None),
         ("famille", Family, "families"),
         ("niveau", ActionLevel, "action_levels"),
     ):
-        counts = _counts(filterset, key, group_by)
+        if field_name:
+            counts = _m2m_counts(filterset, key, field_name)
+        else:
+            counts = _counts(filterset, key, "category")
         chosen = _selected(filterset, key)
         options = [
             FacetOption(obj.slug, obj.name, counts.get(obj.pk, 0), obj.slug in chosen)
@@ -243,13 +266,14 @@ def _territory_facet(filterset: InitiativeFilter) -> Facet:
 def _tag_facet(filterset: InitiativeFilter) -> Facet:
     """The most used tags in the current set, plus the ticked ones."""
     chosen = _selected(filterset, "tag")
+    qs, _joined = _base(filterset, "tag")
     rows = (
         Tag.objects.filter(
-            taggit_taggeditem_items__object_id__in=_base_ids(filterset, "tag"),
+            taggit_taggeditem_items__object_id__in=qs.values("pk"),
             taggit_taggeditem_items__content_type__app_label="initiatives",
             taggit_taggeditem_items__content_type__model="initiative",
         )
-        .annotate(n=Count("taggit_taggeditem_items", distinct=True))
+        .annotate(n=Count("taggit_taggeditem_items"))
         .order_by("-n", "name")
         .values_list("slug", "name", "n")[:TAG_FACET_SIZE]
     )

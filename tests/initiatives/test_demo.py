@@ -65,3 +65,15 @@ def test_count_must_be_positive(geo, count):
 def test_count_must_be_a_number(geo):
     with pytest.raises(CommandError):
         generate("beaucoup")
+
+
+def test_communes_without_centroid_get_a_point_in_their_departement(geo):
+    Territory.objects.communes().update(latitude=None, longitude=None)
+    generate(40, "--seed", 5)
+    for initiative in Initiative.objects.select_related("commune__parent"):
+        if initiative.commune.parent.code == "29":
+            assert 47 < initiative.latitude < 49.5
+            assert -5.5 < initiative.longitude < -3
+        else:
+            assert 44.5 < initiative.latitude < 47
+            assert 3.5 < initiative.longitude < 6
