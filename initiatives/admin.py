@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from initiatives.models import (
@@ -57,6 +58,7 @@ class InitiativeAdmin(admin.ModelAdmin):
     list_select_related = ["category", "commune__parent"]
     inlines = [ModerationEventInline]
     actions = ["archive_selected"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.action(description=_("Archiver les initiatives sélectionnées"))
     def archive_selected(self, request, queryset):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from taggit.forms import TagField
+from taggit.utils import edit_string_for_tags
 
 from initiatives.images import process_uploaded_image
 from initiatives.models import ChangeProposal, Initiative
@@ -18,6 +19,7 @@ TOKEN_SALT = "initiatives.form-started"
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 50
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
+DESCRIPTION_MAX_LENGTH = 20000
 
 
 def make_started_token(at: float | None = None) -> str:
@@ -138,6 +140,16 @@ class InitiativeFieldsMixin(forms.ModelForm):
     website = forms.URLField(
         label=_("Site web"), max_length=500, required=False, assume_scheme="https"
     )
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea,
+        help_text=_(
+            "Texte simple ; la mise en forme Markdown est acceptée "
+            "(*italique*, **gras**, listes, liens)."
+        ),
+    )
 
     class Meta:
         model = Initiative
@@ -169,10 +181,6 @@ class InitiativeFieldsMixin(forms.ModelForm):
         }
         help_texts = {
             "summary": _("Une ou deux phrases, 300 caractères au plus."),
-            "description": _(
-                "Texte simple ; la mise en forme Markdown est acceptée "
-                "(*italique*, **gras**, listes, liens)."
-            ),
             "address": _("Numéro et rue ; sert à placer l'initiative sur la carte."),
             "latitude": _(
                 "Facultatif : cliquez sur la carte, tapez-la (ex. 48.39) ou "
@@ -189,7 +197,7 @@ class InitiativeFieldsMixin(forms.ModelForm):
                 c for c in self.fields[name].choices if c[0]
             ]
         if self.instance.pk and not self.is_bound:
-            self.initial["tags"] = list(self.instance.tags.names())
+            self.initial["tags"] = edit_string_for_tags(self.instance.tags.all())
 
     def clean_description(self):
         return self.cleaned_data["description"].strip()

@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 
 # Per IP address and per kind of form, in the shared cache (never process memory).
 RATE_LIMIT = 5
+# Every post counts here, valid or not: generous for a person correcting
+# mistakes, short for a robot probing the form.
+ATTEMPT_LIMIT = 30
 RATE_WINDOW_SECONDS = 3600
 DUPLICATE_DISTANCE_M = 500
 DUPLICATE_NAME_RATIO = 0.85
@@ -60,7 +63,9 @@ def _rate_key(*, ip: str, scope: str) -> str:
 
 
 def rate_limit_exceeded(*, ip: str, scope: str) -> bool:
-    return cache.get(_rate_key(ip=ip, scope=scope), 0) >= RATE_LIMIT
+    sent = cache.get(_rate_key(ip=ip, scope=scope), 0)
+    tried = cache.get(_rate_key(ip=ip, scope=f"{scope}-attempts"), 0)
+    return sent >= RATE_LIMIT or tried >= ATTEMPT_LIMIT
 
 
 def rate_limit_count(*, ip: str, scope: str) -> None:

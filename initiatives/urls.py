@@ -20,6 +20,11 @@ urlpatterns = [
     # Public submission, change proposals, detail page, moderation (part A).
     path("initiatives/proposer/", views.submit, name="submit"),
     path(
+        "initiatives/proposer/geocodage.json",
+        views.geocode_address,
+        name="geocode",
+    ),
+    path(
         "initiatives/proposer/merci/",
         views.SubmittedView.as_view(),
         name="submitted",

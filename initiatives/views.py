@@ -243,7 +243,11 @@ def _client_ip(request) -> str:
 
 
 def _rate_limited(request, scope: str) -> bool:
-    return services.rate_limit_exceeded(ip=_client_ip(request), scope=scope)
+    """Check, then count this post among the attempts."""
+    ip = _client_ip(request)
+    limited = services.rate_limit_exceeded(ip=ip, scope=scope)
+    services.rate_limit_count(ip=ip, scope=f"{scope}-attempts")
+    return limited
 
 
 RATE_LIMIT_MESSAGE = _lazy(
@@ -281,6 +285,10 @@ def submit(request):
             "form": form,
             "geocoder_enabled": geocoding.is_enabled(),
             "picker": _picker_config(),
+            # Browsers never refill a file input: say so rather than lose it.
+            "image_to_reselect": bool(request.FILES.get("image"))
+            and status != 200
+            and not form.has_error("image"),
         },
         status=status,
     )
@@ -293,7 +301,40 @@ def _picker_config():
         # Metropolitan France; the map zooms in on the typed coordinates.
         "center": [46.6, 2.4],
         "zoom": 5,
+        "geocodeUrl": reverse("initiatives:geocode") if geocoding.is_enabled() else "",
+        "texts": {
+            "button": _("Placer depuis l'adresse"),
+            "searching": _("Recherche de l'adresse…"),
+            "found": _("Adresse trouvée : %(label)s. Coordonnées remplies."),
+            "notFound": _(
+                "Adresse introuvable : cliquez sur la carte ou tapez les coordonnées."
+            ),
+        },
     }
+
+
+@require_GET
+def geocode_address(request):
+    """The form's "placer depuis l'adresse" button; same API as the server side."""
+    if not geocoding.is_enabled():
+        raise Http404
+    if _rate_limited(request, "geocode"):
+        return JsonResponse({"error": str(RATE_LIMIT_MESSAGE)}, status=429)
+    query = " ".join(
+        part
+        for part in (
+            request.GET.get("adresse", "")[:200],
+            # "Brest (29)" as the autocomplete writes it: the code confuses the API.
+            request.GET.get("commune", "")[:100].split("(")[0],
+        )
+        if part.strip()
+    )
+    found = geocoding.geocode(query)
+    if found is None:
+        return JsonResponse({"error": _("Adresse introuvable.")}, status=404)
+    return JsonResponse(
+        {"latitude": found.latitude, "longitude": found.longitude, "label": found.label}
+    )
 
 
 class SubmittedView(TemplateView):

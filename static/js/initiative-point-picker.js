@@ -1,5 +1,6 @@
 // Enhances the submission form: a click on the map fills latitude/longitude,
-// typed coordinates move the marker. Without JS the fields are typed.
+// typed coordinates move the marker, and (when the address API is configured)
+// a button places the point from the address. Without JS the fields are typed.
 (function () {
   "use strict";
   var holder = document.querySelector("[data-point-picker]");
@@ -35,4 +36,34 @@
   lat.addEventListener("change", fromFields);
   lon.addEventListener("change", fromFields);
   fromFields();
+
+  var address = document.getElementById("id_address");
+  if (!config.geocodeUrl || !address) { return; }
+  var commune = document.getElementById("id_commune");
+  var button = document.createElement("button");
+  button.type = "button";
+  button.className = "button button-secondary geocode-button";
+  button.textContent = config.texts.button;
+  var status = document.createElement("p");
+  status.className = "help";
+  status.setAttribute("role", "status");
+  holder.parentNode.insertBefore(button, holder);
+  holder.parentNode.insertBefore(status, holder);
+
+  button.addEventListener("click", function () {
+    var params = new URLSearchParams({
+      adresse: address.value,
+      commune: commune ? commune.value : ""
+    });
+    status.textContent = config.texts.searching;
+    fetch(config.geocodeUrl + "?" + params.toString(), { headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : Promise.reject(); })
+      .then(function (found) {
+        lat.value = found.latitude.toFixed(6);
+        lon.value = found.longitude.toFixed(6);
+        place(found.latitude, found.longitude, true);
+        status.textContent = config.texts.found.replace("%(label)s", found.label);
+      })
+      .catch(function () { status.textContent = config.texts.notFound; });
+  });
 })();

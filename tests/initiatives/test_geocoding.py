@@ -146,3 +146,46 @@ def test_geocoder_failure_never_blocks_the_submission(
     assert response.status_code == 302
     initiative = Initiative.objects.get()
     assert initiative.latitude is None and initiative.longitude is None
+
+
+GEOCODE = reverse("initiatives:geocode")
+
+
+def test_geocode_endpoint_answers_json(client, fake_api, clean_cache):
+    response = client.get(GEOCODE, {"adresse": "Rue de Siam", "commune": "Brest (29)"})
+    assert response.status_code == 200
+    assert response.json() == {
+        "latitude": 48.3904,
+        "longitude": -4.4861,
+        "label": "Rue de Siam 29200 Brest",
+    }
+    assert fake_api.requests[0]["q"] == ["Rue de Siam Brest"]
+
+
+def test_geocode_endpoint_not_found_and_off(client, settings, fake_api, clean_cache):
+    fake_api.behaviour = "empty"
+    assert client.get(GEOCODE, {"adresse": "Nulle part"}).status_code == 404
+    settings.GEOCODER_URL = ""
+    assert client.get(GEOCODE, {"adresse": "Rue de Siam"}).status_code == 404
+
+
+def test_geocode_endpoint_is_rate_limited(client, fake_api, clean_cache):
+    from initiatives import services
+
+    for _ in range(services.ATTEMPT_LIMIT):
+        client.get(GEOCODE, {"adresse": "Rue de Siam"})
+    assert client.get(GEOCODE, {"adresse": "Rue de Siam"}).status_code == 429
+
+
+def test_geocode_endpoint_rejects_post(client, fake_api):
+    assert client.post(GEOCODE).status_code == 405
+
+
+def test_form_offers_the_address_button_only_when_configured(
+    client, geo, settings, fake_api
+):
+    html = client.get(reverse("initiatives:submit")).content.decode()
+    assert GEOCODE in html
+    settings.GEOCODER_URL = ""
+    html = client.get(reverse("initiatives:submit")).content.decode()
+    assert GEOCODE not in html

@@ -152,3 +152,25 @@ def test_bomb_in_the_form_is_explained(submit):
     assert response.status_code == 400
     assert "dimensions trop grandes" in response.content.decode()
     assert not Initiative.objects.exists()
+
+
+def test_valid_image_with_other_errors_asks_to_reselect(client, geo):
+    cache.clear()
+    response = client.post(
+        reverse("initiatives:submit"),
+        {
+            "name": "",
+            "started": forms.make_started_token(time.time() - 60),
+            "image": upload(image_bytes()),
+        },
+    )
+    assert response.status_code == 400
+    assert "sélectionnez-la de nouveau" in response.content.decode()
+
+
+def test_moderator_sees_the_submitted_thumbnail(submit, client, moderator):
+    submit(upload(image_bytes()))
+    initiative = Initiative.objects.get()
+    client.force_login(moderator)
+    url = reverse("initiatives:moderate_initiative", args=[initiative.pk])
+    assert initiative.thumbnail.url in client.get(url).content.decode()

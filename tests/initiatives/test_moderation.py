@@ -407,3 +407,17 @@ def test_proposal_pages_are_for_moderators(client_for, proposal, role):
     assert client.post(url, {"address": "pirate"}).status_code == 403
     proposal.initiative.refresh_from_db()
     assert proposal.initiative.address == "1 rue A"
+
+
+def test_edit_page_prefills_tags_and_keeps_them(client, moderator, make_initiative):
+    initiative = make_initiative(status="pending", tags=["vélo", "réemploi"])
+    client.force_login(moderator)
+    url = reverse("initiatives:moderate_initiative", args=[initiative.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    field = response.context["form"]["tags"].value()
+    client.post(url, edit_data(initiative, tags=field))
+    initiative.refresh_from_db()
+    assert initiative.status == Initiative.Status.PUBLISHED
+    assert sorted(initiative.tags.names()) == ["réemploi", "vélo"]
+    assert "tags" not in initiative.events.get(action="approved").changes

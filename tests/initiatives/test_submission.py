@@ -276,3 +276,36 @@ def test_rate_limit_lives_in_the_shared_cache(settings):
 @pytest.mark.parametrize("method", ["put", "delete", "patch"])
 def test_submit_rejects_other_methods(client, geo, method):
     assert getattr(client, method)(URL).status_code == 405
+
+
+def test_repeated_invalid_posts_are_limited_too(client, geo):
+    for _ in range(services.ATTEMPT_LIMIT):
+        assert client.post(URL, valid_data(name="")).status_code == 400
+    response = client.post(URL, valid_data())
+    assert response.status_code == 429
+    assert not Initiative.objects.exists()
+
+
+def test_too_long_description_is_refused(client, geo):
+    response = client.post(
+        URL, valid_data(description="é" * (forms.DESCRIPTION_MAX_LENGTH + 1))
+    )
+    assert response.status_code == 400
+    assert "au plus 20000 caractères" in response.content.decode()
+
+
+def test_description_html_is_never_rendered_raw_on_moderator_preview(
+    client, geo, moderator
+):
+    payload = "<script>alert('x')</script><img src=x onerror=alert(2)>"
+    client.post(URL, valid_data(description=payload, summary=payload))
+    initiative = Initiative.objects.get()
+    client.force_login(moderator)
+    for url in (
+        initiative.get_absolute_url(),
+        reverse("initiatives:moderation"),
+        reverse("initiatives:moderate_initiative", args=[initiative.pk]),
+    ):
+        html = client.get(url).content.decode()
+        assert "<script>alert" not in html
+        assert "onerror=alert(2)>" not in html
