@@ -22,8 +22,8 @@
     }
   }
 
-  // Canvas rendering: far lighter than one DOM node per marker.
-  var map = L.map("map", { preferCanvas: true, worldCopyJump: true }).setView(
+  // SVG markers: clustering keeps only the visible, unclustered ones in the DOM.
+  var map = L.map("map", { worldCopyJump: true }).setView(
     [46.6, 2.4],
     5
   );
