@@ -63,7 +63,7 @@ def radar(values: list[tuple[str, float]]) -> dict:
     return {
         "size": SIZE,
         # Side margins: axis labels sit outside the rings.
-        "viewbox": f"-140 -10 {SIZE + 280} {SIZE + 40}",
+        "viewbox": f"-190 -10 {SIZE + 380} {SIZE + 40}",
         "centre": CENTRE,
         "axes": axes,
         "rings": rings,

@@ -116,6 +116,8 @@ def test_result_page_has_an_accessible_chart_table_and_remedies(
     assert 'aria-labelledby="radar-title radar-desc"' in html
     assert '<title id="radar-title">' in html
     assert "Attitudes : 4,0 sur 4" in html
+    # Coordinates keep a decimal point even in French (else the SVG is broken).
+    assert 'x1="210.0" y1="210.0"' in html
     assert "Règles et gouvernance : 1,0 sur 4" in html
     assert (
         '<th scope="row"><a href="/referentiel/partie/competences/attitudes/">' in html
