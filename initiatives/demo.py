@@ -8,6 +8,7 @@ seeded by migration 0004; `load` only checks they are there."""
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from initiatives.generator import ensure_demo_initiatives
 from initiatives.models import (
     ActionLevel,
     Category,
@@ -19,6 +20,7 @@ from initiatives.models import (
 from observatoire.models import Territory
 
 DEMO_SOURCE = "Démonstration"
+GENERATED_DEMO_COUNT = 150
 
 # (source_id, INSEE code, status, values, families, levels, resources, tags)
 RECORDS = [
@@ -138,6 +140,9 @@ def load(*, stdout) -> str:
         )
         return "initiatives : vocabulaires absents"
     created = load_records(stdout=stdout)
+    # Synthetic initiatives over real communes, so the map, facets and exports
+    # have volume (initiatives/generator.py; idempotent).
+    created += ensure_demo_initiatives(count=GENERATED_DEMO_COUNT)
     return (
         f"{Category.objects.count()} types de pratique, "
         f"{created} initiatives de démonstration ajoutées"

@@ -301,3 +301,14 @@ def _save_batch(batch, rng, families, levels, resources, tags, content_type):
     through[1].objects.bulk_create(level_rows)
     Initiative.resources.through.objects.bulk_create(resource_rows)
     TaggedItem.objects.bulk_create(tag_rows)
+
+
+def ensure_demo_initiatives(*, count: int, seed: int = 2026) -> int:
+    """Top generated demo initiatives up to `count` (safe to re-run); returns how
+    many were added. Hand-written demo records (with a source id) don't count."""
+    have = Initiative.objects.filter(
+        is_demo=True, source=DEMO_SOURCE, source_id=""
+    ).count()
+    if have >= count or not Territory.objects.communes().exists():
+        return 0
+    return initiatives_generate_demo(count=count - have, seed=seed)

@@ -3,7 +3,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from initiatives.generator import DEMO_SOURCE
+from initiatives.generator import DEMO_SOURCE, ensure_demo_initiatives
 from initiatives.models import Initiative
 from observatoire.models import Territory
 
@@ -77,3 +77,14 @@ def test_communes_without_centroid_get_a_point_in_their_departement(geo):
         else:
             assert 44.5 < initiative.latitude < 47
             assert 3.5 < initiative.longitude < 6
+
+
+def test_ensure_demo_initiatives_tops_up_and_is_idempotent(geo):
+    assert ensure_demo_initiatives(count=12) == 12
+    assert ensure_demo_initiatives(count=12) == 0
+    assert ensure_demo_initiatives(count=15) == 3
+    assert Initiative.objects.filter(is_demo=True).count() == 15
+
+
+def test_ensure_demo_initiatives_waits_for_territories(db):
+    assert ensure_demo_initiatives(count=12) == 0
