@@ -308,7 +308,9 @@ def _readable(value):
 
 def likely_duplicates(initiatives: list[Initiative]) -> dict[int, list[Initiative]]:
     """Existing records that look like each given one: a similar folded name in
-    the same commune, or within DUPLICATE_DISTANCE_M. One query in all."""
+    the same commune, or the same kind of practice within DUPLICATE_DISTANCE_M
+    (a repair café next to a garden is a neighbour, not a duplicate).
+    One query in all."""
     if not initiatives:
         return {}
     communes = {i.commune_id for i in initiatives}
@@ -325,7 +327,16 @@ def likely_duplicates(initiatives: list[Initiative]) -> dict[int, list[Initiativ
     candidates = list(
         Initiative.objects.exclude(status=Initiative.Status.REJECTED)
         .filter(Q(commune_id__in=communes) | near)
-        .only("pk", "name", "slug", "status", "commune_id", "latitude", "longitude")
+        .only(
+            "pk",
+            "name",
+            "slug",
+            "status",
+            "category_id",
+            "commune_id",
+            "latitude",
+            "longitude",
+        )
     )
     by_commune = defaultdict(list)
     for candidate in candidates:
@@ -341,6 +352,7 @@ def likely_duplicates(initiatives: list[Initiative]) -> dict[int, list[Initiativ
             for other in candidates:
                 if (
                     other.pk != item.pk
+                    and other.category_id == item.category_id
                     and other.has_coordinates
                     and distance_m(item, other) <= DUPLICATE_DISTANCE_M
                 ):

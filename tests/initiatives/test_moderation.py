@@ -5,7 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from initiatives import services
-from initiatives.models import ChangeProposal, Initiative, ModerationEvent
+from initiatives.models import Category, ChangeProposal, Initiative, ModerationEvent
 
 QUEUE = reverse("initiatives:moderation")
 
@@ -132,11 +132,19 @@ def test_queue_shows_likely_duplicates(client, moderator, make_initiative, geo):
         longitude=-4.4880,
     )
     far = make_initiative(name="Loin", latitude=48.5, longitude=-4.0, commune=geo.lyon)
+    other_kind = make_initiative(
+        name="Autre pratique",
+        latitude=48.3921,
+        longitude=-4.4881,
+        commune=geo.quimper,
+        category=Category.objects.get(slug="amap"),
+    )
     client.force_login(moderator)
     html = client.get(QUEUE).content.decode()
     assert reverse("initiatives:moderate_initiative", args=[existing.pk]) in html
     assert reverse("initiatives:moderate_initiative", args=[near.pk]) in html
     assert reverse("initiatives:moderate_initiative", args=[far.pk]) not in html
+    assert reverse("initiatives:moderate_initiative", args=[other_kind.pk]) not in html
 
 
 def test_duplicates_ignore_other_communes_and_rejected(make_initiative, geo):
