@@ -1,11 +1,15 @@
 """Submission form and detail page in real Chromium: the map picker fills the
 coordinates, the detail map shows, both pages pass axe-core."""
 
+import threading
+from http.server import ThreadingHTTPServer
+
 import pytest
 
 from initiatives import forms
 from initiatives.models import Category, Initiative
 from tests.browser.conftest import assert_accessible
+from tests.initiatives.test_geocoding import FakeAddressAPI
 
 pytestmark = pytest.mark.browser
 
@@ -65,3 +69,24 @@ def test_detail_page_shows_the_small_map(browser_page, geo, category, axe):
     page.wait_for_selector("#detail-map.leaflet-container .leaflet-marker-icon")
     assert page.is_visible("text=Place Guérin")
     assert_accessible(axe, page)
+
+
+def test_address_button_places_the_point(browser_page, geo, category, settings):
+    FakeAddressAPI.behaviour = "ok"
+    FakeAddressAPI.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeAddressAPI)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.GEOCODER_URL = f"http://127.0.0.1:{server.server_port}/search/"
+    settings.GEOCODER_TIMEOUT = 1
+    try:
+        page = browser_page
+        page.goto("/initiatives/proposer/")
+        page.fill("#id_commune", "Brest (29)")
+        page.fill("#id_address", "Rue de Siam")
+        page.click('button:has-text("Placer depuis l\'adresse")')
+        page.wait_for_selector("text=Adresse trouvée : Rue de Siam 29200 Brest")
+        assert page.input_value("#id_latitude") == "48.390400"
+        assert page.input_value("#id_longitude") == "-4.486100"
+    finally:
+        server.shutdown()
+        server.server_close()
