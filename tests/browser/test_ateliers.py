@@ -1,0 +1,123 @@
+"""Ateliers in real Chromium: the paste importer's live preview, the editor's
+delete confirmation, the no-JS path, and WCAG checks of every page kind."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from ateliers.models import Item, Workshop
+from ateliers.services import seeds_load
+from tests.ateliers.conftest import seed_text
+from tests.browser.conftest import CHROMIUM_ARGS, assert_accessible  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def facilitator(make_user):
+    """Transactional tests flush the groups the data migration made: recreate."""
+    from django.contrib.auth.models import Group
+
+    from observatoire.roles import ANIMATION
+
+    Group.objects.get_or_create(name=ANIMATION)
+    return make_user("facilitator")
+
+
+@pytest.fixture
+def seeds(db):
+    return [workshop for workshop, _ in seeds_load()]
+
+
+def log_in(page, user, live_server):
+    """Reuse a Django session: the login form is the foundation's, tested there."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": cookie,
+                "url": live_server.url,
+            }
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ateliers/",
+        "/ateliers/points-de-vigilance/",
+        "/ateliers/a-enqueter/",
+        "/ateliers/territoire-cooperation-et-transitions-2016/",
+        "/ateliers/domino-axe-1-de-l-individu-au-collectif/imprimer/",
+    ],
+)
+def test_public_pages_have_no_wcag_violation(browser_page, axe, seeds, path):
+    browser_page.goto(path)
+    assert browser_page.locator("h1").count() == 1
+    assert_accessible(axe, browser_page)
+    assert browser_page.console_errors == []
+
+
+def test_live_preview_shows_structure_while_typing(
+    browser_page, axe, facilitator, live_server
+):
+    page = browser_page
+    log_in(page, facilitator, live_server)
+    page.goto("/ateliers/importer/")
+    assert_accessible(axe, page)
+    page.get_by_label("Texte de la synthèse").fill(seed_text("004"))
+    preview = page.locator("#import-preview")
+    preview.locator("text=Déclenchement/détection d'innovations").wait_for()
+    assert preview.get_attribute("data-state") == "live"
+    assert "Points de vigilance" in preview.inner_text()
+    # Typed HTML stays text in the preview.
+    page.get_by_label("Texte de la synthèse").fill("T\nEnjeux\n- <b>gras</b>\n")
+    preview.locator("text=<b>gras</b>").wait_for()
+    assert preview.locator("b").count() == 0
+    assert not Workshop.objects.exists()  # previewing saves nothing
+    page.get_by_role("button", name="Enregistrer en brouillon").click()
+    page.wait_for_url("**/modifier/")
+    assert Workshop.objects.get().status == Workshop.Status.DRAFT
+    assert page.console_errors == []
+
+
+def test_importer_works_without_javascript(chromium, live_server, facilitator, db):
+    context = chromium.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        log_in(page, facilitator, live_server)
+        page.goto("/ateliers/importer/")
+        page.get_by_label("Texte de la synthèse").fill(seed_text("000"))
+        page.get_by_role("button", name="Voir la structure reconnue").click()
+        page.wait_for_load_state()
+        assert "Conservatisme" in page.locator("#import-preview").inner_text()
+        page.get_by_role("button", name="Enregistrer en brouillon").click()
+        page.wait_for_url("**/modifier/")
+        assert Workshop.objects.count() == 1
+    finally:
+        context.close()
+
+
+def test_editor_asks_before_deleting(
+    browser_page, axe, facilitator, seeds, live_server
+):
+    page = browser_page
+    log_in(page, facilitator, live_server)
+    workshop = Workshop.objects.get(slug="atelier-2-emergence-session-2")
+    page.goto(f"/ateliers/{workshop.slug}/modifier/")
+    assert_accessible(axe, page)
+    item = Item.objects.get(section__workshop=workshop, text="CONCLUSION")
+    row = page.locator(f"#item-{item.pk}")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    row.get_by_role("button", name="Supprimer").first.click()
+    assert Item.objects.filter(pk=item.pk).exists()
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Supprimer").first.click()
+    page.wait_for_load_state()
+    page.wait_for_url("**/modifier/#structure")
+    assert not Item.objects.filter(pk=item.pk).exists()
+    assert page.console_errors == []
