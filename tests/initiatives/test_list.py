@@ -241,3 +241,16 @@ def test_list_query_count_does_not_grow(
             LIST, {"famille": "libre", "territoire": geo.finistere.slug, "tag": "tag1"}
         )
     assert response.status_code == 200
+
+
+def test_sort_options_are_labelled_in_french(client, db):
+    body = client.get(LIST).content.decode()
+    for label in (
+        "Nom (A → Z)",
+        "Nom (Z → A)",
+        "Publication : les plus récentes",
+        "Publication : les plus anciennes",
+        "Commune (A → Z)",
+        "Commune (Z → A)",
+    ):
+        assert f">{label}</option>" in body

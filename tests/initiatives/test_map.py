@@ -103,3 +103,39 @@ def test_map_data_query_count_does_not_grow(
     with django_assert_num_queries(2):
         data = json.loads(client.get(DATA).content)
     assert len(data["markers"]) == size
+
+
+PUBLIC_VIEWS = [
+    ("initiatives:list", []),
+    ("initiatives:map", []),
+    ("initiatives:embed", []),
+    ("initiatives:map_data", []),
+    ("initiatives:export", ["geojson"]),
+    ("initiatives:open_data", []),
+]
+ROLES = ["anonymous", "citizen", "moderator", "facilitator", "agent", "superuser"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name, args", PUBLIC_VIEWS)
+def test_browsing_views_are_open_to_every_role(
+    client_for, make_initiative, role, name, args
+):
+    make_initiative(name="Visible de tous", submitter_email="cache@example.org")
+    response = client_for(role).get(reverse(name, args=args))
+    assert response.status_code == 200
+    body = (
+        b"".join(response.streaming_content) if response.streaming else response.content
+    ).decode()
+    assert "cache@example.org" not in body
+
+
+@pytest.mark.parametrize("name, args", PUBLIC_VIEWS)
+def test_browsing_views_reject_post(client, db, name, args):
+    assert client.post(reverse(name, args=args)).status_code == 405
+
+
+def test_popup_rejects_post(client, make_initiative):
+    initiative = make_initiative()
+    url = reverse("initiatives:map_popup", args=[initiative.pk])
+    assert client.post(url).status_code == 405
