@@ -122,11 +122,11 @@ def _create_pending(*, data: dict, image: ProcessedImage | None) -> Initiative:
         )
         if found:
             initiative.latitude, initiative.longitude = found.latitude, found.longitude
+    initiative.full_clean(exclude=["slug", "image", "thumbnail"])
     if image is not None:
-        # Files are written last so a failed insert leaves as little as possible.
+        # Written once the record is known valid, so bad input stores no file.
         initiative.image.save(image.image.name, image.image, save=False)
         initiative.thumbnail.save(image.thumbnail.name, image.thumbnail, save=False)
-    initiative.full_clean(exclude=["slug", "image", "thumbnail"])
     initiative.save()
     for field in MANY_FIELDS:
         if data.get(field):

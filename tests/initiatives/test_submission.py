@@ -309,3 +309,39 @@ def test_description_html_is_never_rendered_raw_on_moderator_preview(
         html = client.get(url).content.decode()
         assert "<script>alert" not in html
         assert "onerror=alert(2)>" not in html
+
+
+def test_failure_midway_leaves_nothing_half_saved(client, geo, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("panne simulée")
+
+    monkeypatch.setattr(ModerationEvent.objects, "create", broken)
+    client.raise_request_exception = False
+    response = client.post(URL, valid_data())
+    assert response.status_code == 500
+    assert not Initiative.objects.exists()
+    assert mail.outbox == []
+
+
+def test_proposals_are_rate_limited_too(client, make_initiative):
+    from initiatives.models import ChangeProposal
+
+    initiative = make_initiative()
+    url = reverse("initiatives:propose_change", args=[initiative.slug])
+    data = {
+        "name": initiative.name,
+        "summary": initiative.summary,
+        "message": "Erreur",
+        "started": forms.make_started_token(time.time() - 60),
+    }
+    for _ in range(services.RATE_LIMIT):
+        assert client.post(url, data).status_code == 302
+    response = client.post(url, data)
+    assert response.status_code == 429
+    assert ChangeProposal.objects.count() == services.RATE_LIMIT
+
+
+@pytest.mark.parametrize("name", ["moderate_initiative", "moderate_proposal"])
+def test_moderation_forms_reject_other_methods(client, moderator, name):
+    client.force_login(moderator)
+    assert client.put(reverse(f"initiatives:{name}", args=[1])).status_code == 405
