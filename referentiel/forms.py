@@ -5,6 +5,7 @@ from django.utils.translation import ngettext
 from taggit.forms import TagField
 
 from initiatives.models import Initiative
+from observatoire.fields import TerritoryField
 from observatoire.models import Territory
 
 from .models import Assessment, Entry, Rating
@@ -96,9 +97,8 @@ class AssessmentForm(forms.Form):
             "N'indiquez pas de nom de personne."
         ),
     )
-    commune = forms.CharField(
+    commune = TerritoryField(
         label=_("Commune (facultatif)"),
-        max_length=100,
         required=False,
         help_text=_(
             "Nom ou code postal. Sert seulement aux statistiques anonymes par "
@@ -125,18 +125,6 @@ class AssessmentForm(forms.Form):
 
     def clean_label(self):
         return " ".join(self.cleaned_data["label"].split())
-
-    def clean_commune(self):
-        query = self.cleaned_data["commune"].strip()
-        if not query:
-            return None
-        territory = Territory.objects.communes().search(query).ranked().first()
-        if territory is None:
-            raise ValidationError(
-                _("Aucune commune ne correspond à « %(query)s »."),
-                params={"query": query[:50]},
-            )
-        return territory
 
     def clean(self):
         cleaned = super().clean()
@@ -184,7 +172,7 @@ class AssessmentForm(forms.Form):
         initial = {
             "subject": assessment.subject,
             "label": assessment.label,
-            "commune": assessment.territory.name if assessment.territory else "",
+            "commune": assessment.territory,
         }
         for rating in assessment.ratings.all():
             initial[f"{FIELD_PREFIX}{rating.entry_id}"] = rating.level
@@ -204,3 +192,12 @@ class AttachForm(forms.Form):
         if initiative is None:
             raise ValidationError(_("Aucune initiative n'a cet identifiant."))
         return initiative
+
+
+class AggregatesFilterForm(forms.Form):
+    territoire = TerritoryField(
+        label=_("Limiter à un territoire"),
+        required=False,
+        kinds=Territory.Kind.values,
+        help_text=_("Région, département, intercommunalité ou commune."),
+    )

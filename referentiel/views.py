@@ -9,11 +9,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from observatoire import registry, roles
-from observatoire.models import Territory
 
 from . import services
 from .charts import radar
-from .forms import AssessmentForm, AttachForm, EntryForm
+from .forms import AggregatesFilterForm, AssessmentForm, AttachForm, EntryForm
 from .models import Assessment, Entry, Part, Rating, Section
 
 
@@ -32,7 +31,7 @@ def overview(request):
             "sections",
             queryset=Section.objects.annotate(entry_count=Count("entries")),
         )
-    ).annotate(direct_count=Count("entries", distinct=True))
+    ).annotate(entry_count=Count("entries", distinct=True))
     return render(
         request,
         "referentiel/referential_overview.html",
@@ -324,10 +323,8 @@ def assessment_attach(request, token):
 @require_GET
 def assessment_aggregates(request):
     referential = _referential()
-    territory = None
-    query = request.GET.get("territoire", "").strip()[:100]
-    if query:
-        territory = Territory.objects.search(query).ranked().first()
+    form = AggregatesFilterForm(request.GET or None)
+    territory = form.cleaned_data["territoire"] if form.is_valid() else None
     domains, rows = services.assessment_aggregates(
         referential=referential, territory=territory
     )
@@ -337,7 +334,7 @@ def assessment_aggregates(request):
         {
             "domains": domains,
             "rows": rows,
-            "query": query,
+            "form": form,
             "territory": territory,
             "min_group_size": services.MIN_GROUP_SIZE,
         },

@@ -258,7 +258,7 @@ def test_tampered_update_keeps_the_previous_answers(client, make_assessment, ans
     [
         ({"subject": "everyone"}, "l’une des deux possibilités"),
         ({"label": "x" * 121}, "au plus 120 caractères"),
-        ({"commune": "Zzzyxville"}, "Aucune commune"),
+        ({"commune": "Zzzyxville"}, "Aucun territoire ne correspond"),
     ],
 )
 def test_other_fields_are_validated(client, answers, extra, message, geo):
@@ -433,3 +433,9 @@ def test_admin_does_not_show_individual_answers(make_user, make_assessment, clie
     html = client.get(url).content.decode()
     assert "Maîtrisé et transmis" not in html
     assert assessment.token not in html
+
+
+def test_reopened_form_shows_the_commune_unambiguously(client, make_assessment, geo):
+    assessment = make_assessment(territory=geo.brest)
+    edit = reverse("referentiel:assessment_edit", args=[assessment.token])
+    assert 'value="Brest (29)"' in client.get(edit).content.decode()
