@@ -231,7 +231,12 @@ def _marked(line: str) -> tuple[int, str] | None:
     """(level, text) of a Markdown `## X` or MediaWiki `== X ==` heading."""
     match = _MD_HEADING.match(line)
     if match:
-        return len(match.group(1)), match.group(2).rstrip("#").strip()
+        text = match.group(2).rstrip()
+        # An optional closing run of "#" after a space, as Markdown allows.
+        bare = text.rstrip("#")
+        if bare and bare != text and bare[-1].isspace():
+            text = bare.rstrip()
+        return len(match.group(1)), text
     match = _WIKI_HEADING.match(line)
     if match:
         marks = match.group(1)
@@ -376,11 +381,12 @@ def to_markdown(data: dict) -> str:
 
     `data` has the contract shape (`Parsed.as_dict()` or a workshop's export).
     """
-    out = [f"# {data['title']}" if data["title"] else "# "]
+    # No title line when there is none: the parser then starts on a heading.
+    out = [_md_heading(1, data["title"])] if data["title"] else []
     for section in data["sections"]:
         out.append("")
         if section["heading"]:
-            out.append(f"## {section['heading']}")
+            out.append(_md_heading(2, section["heading"]))
             out.append("")
         for line in section["text"].split("\n"):
             if line.strip():
@@ -393,10 +399,17 @@ def to_markdown(data: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def _md_heading(level: int, text: str) -> str:
+    # A closing "#" run protects a text that itself ends with "#".
+    closing = " " + "#" * level if text.endswith("#") else ""
+    return "#" * level + " " + text + closing
+
+
 def _items_md(items: list[dict], depth: int) -> list[str]:
     lines = []
     for item in items:
-        text = " ".join(item["text"].splitlines())
+        # Only real line breaks: splitlines() would also cut on U+0085 and kin.
+        text = item["text"].replace("\r", " ").replace("\n", " ")
         lines.append("  " * depth + "- " + text)
         lines += _items_md(item["children"], depth + 1)
     return lines

@@ -341,3 +341,10 @@ def test_parser_never_raises_and_never_drops_a_line(parts, newline):
 def test_parser_survives_arbitrary_text(text):
     parsed = parsing.parse(text)
     assert_no_line_lost(text, parsed)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines)
+def test_markdown_export_round_trips_for_any_parsed_text(parts):
+    data = parsing.parse("\n".join(parts)).as_dict()
+    assert parsing.parse(parsing.to_markdown(data)).as_dict() == data
