@@ -272,6 +272,12 @@ def assessment_detail(request, token):
     )
 
 
+def _cell(value) -> str:
+    """Spreadsheets run cells starting with these characters as formulas."""
+    text = str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
 @never_cache
 @require_GET
 def assessment_csv(request, token):
@@ -289,8 +295,8 @@ def assessment_csv(request, token):
         for rating in score.ratings:
             writer.writerow(
                 [
-                    score.domain.short_title,
-                    rating.entry.title,
+                    _cell(score.domain.short_title),
+                    _cell(rating.entry.title),
                     rating.level,
                     rating.get_level_display(),
                 ]

@@ -115,3 +115,31 @@ def test_assessment_form_fits_a_phone(browser_page, loaded):
     browser_page.set_viewport_size({"width": 360, "height": 740})
     browser_page.goto("/referentiel/autodiagnostic/")
     assert browser_page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_assessment_works_without_javascript(chromium, live_server, loaded):
+    context = chromium.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto("/referentiel/autodiagnostic/")
+        fill_assessment(
+            page,
+            {
+                d: "En découverte"
+                for d in (
+                    "attitudes",
+                    "competences-sociales",
+                    "ecosysteme-de-cooperation",
+                    "regles-et-gouvernance",
+                )
+            },
+        )
+        page.get_by_role("button", name="Voir mon résultat").click()
+        page.wait_for_url("**/autodiagnostic/*/")
+        assert page.get_by_role(
+            "img", name="Profil de coopération par domaine"
+        ).is_visible()
+        # The print button needs JavaScript: without it, it stays hidden.
+        assert not page.get_by_role("button", name="Imprimer").is_visible()
+    finally:
+        context.close()

@@ -439,3 +439,14 @@ def test_reopened_form_shows_the_commune_unambiguously(client, make_assessment, 
     assessment = make_assessment(territory=geo.brest)
     edit = reverse("referentiel:assessment_edit", args=[assessment.token])
     assert 'value="Brest (29)"' in client.get(edit).content.decode()
+
+
+def test_csv_export_neutralises_formulas_in_titles(client, make_assessment):
+    entry = Entry.objects.competencies().first()
+    entry.title = '=HYPERLINK("http://example.org")'
+    entry.save()
+    assessment = make_assessment()
+    response = client.get(
+        reverse("referentiel:assessment_csv", args=[assessment.token])
+    )
+    assert "'=HYPERLINK" in response.content.decode("utf-8-sig")
