@@ -253,6 +253,8 @@ class Initiative(models.Model):
             models.Index(fields=["status", "economic_model"]),
             models.Index(fields=["status", "commune"]),
             models.Index(fields=["status", "published_at"]),
+            # Latest change, read on each list page to key the facet cache.
+            models.Index(fields=["updated_at"]),
         ]
 
     def __str__(self):
