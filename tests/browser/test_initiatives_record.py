@@ -90,3 +90,45 @@ def test_address_button_places_the_point(browser_page, geo, category, settings):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _log_in(page, live_server, user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies["sessionid"]
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": cookie.value, "url": live_server.url}]
+    )
+
+
+def test_moderation_pages_are_accessible(
+    browser_page, live_server, geo, category, moderator, axe
+):
+    pending = Initiative.objects.create(
+        name="À modérer",
+        summary="En attente.",
+        category=category,
+        commune=geo.brest,
+    )
+    Initiative.objects.create(
+        name="À modérer aussi",
+        summary="Doublon probable.",
+        category=category,
+        commune=geo.brest,
+        status=Initiative.Status.PUBLISHED,
+    )
+    page = browser_page
+    _log_in(page, live_server, moderator)
+    page.goto("/moderation/")
+    assert page.is_visible("text=Doublons probables")
+    assert_accessible(axe, page)
+    page.click("text=À modérer >> nth=0")
+    page.wait_for_selector("h1:has-text('Modérer une initiative')")
+    assert_accessible(axe, page)
+    page.fill("#id_reason", "Hors territoire")
+    page.click("button:has-text('Refuser et prévenir la personne')")
+    page.wait_for_selector("text=est refusée")
+    pending.refresh_from_db()
+    assert pending.status == Initiative.Status.REJECTED
