@@ -47,7 +47,7 @@ class FilterMixin:
         published = Workshop.objects.published()
         return {
             "events": Event.objects.filter(workshops__in=published).distinct(),
-            "territories": Territory.objects.filter(workshops__in=published).distinct(),
+            "territories": _territory_choices(published),
             "tags": Tag.objects.filter(
                 taggit_taggeditem_items__content_type__app_label="ateliers"
             )
@@ -56,6 +56,23 @@ class FilterMixin:
             "current": self.current,
             "querystring_without_page": _querystring(self.request),
         }
+
+
+def _territory_choices(workshops) -> list[Territory]:
+    """Places of the workshops and what contains them (département, région,
+    intercommunalité), so "Finistère" finds a workshop held in Brest."""
+    places = Territory.objects.filter(workshops__in=workshops).select_related(
+        "parent__parent", "epci"
+    )
+    found = {}
+    for place in places:
+        for territory in (place, place.parent, place.epci):
+            if territory is not None:
+                found[territory.pk] = territory
+        if place.parent and place.parent.parent:
+            found[place.parent.parent.pk] = place.parent.parent
+    order = list(Territory.Kind.values)
+    return sorted(found.values(), key=lambda t: (order.index(t.kind), t.name))
 
 
 def _querystring(request) -> str:
@@ -182,7 +199,12 @@ class WorkshopDetailView(DetailView):
         context.update(
             sections=sections,
             has_schema_section=any(s.kind == "schema" for s in sections),
-            related=registry.related(self.object),
+            # Other workshops' items are not "another part" of the observatory.
+            related=[
+                (entry, objects)
+                for entry, objects in registry.related(self.object)
+                if entry.model._meta.app_label != "ateliers"
+            ],
             can_edit=is_facilitator(self.request.user),
         )
         return context

@@ -5,6 +5,7 @@ from django.conf import settings
 
 from ateliers import parsing, services
 from ateliers.models import Workshop
+from tests.initiatives.conftest import make_initiative  # noqa: F401 (a fixture)
 
 SEEDS_DIR = Path(settings.BASE_DIR) / "fixtures" / "ateliers"
 SEED_FILES = sorted(SEEDS_DIR.glob("*.txt"))

@@ -43,20 +43,26 @@ def test_workshop_page_shows_structure_people_and_links(client, seeds):
     assert reverse("ateliers:markdown", args=[workshop.slug]) in html
 
 
-def test_workshop_page_shows_related_initiatives_and_referential(client, make_workshop):
-    from observatoire import registry
+def test_workshop_page_shows_related_initiatives_and_referential(
+    client, make_workshop, make_initiative
+):
+    from referentiel.models import Entry
+    from referentiel.services import referentiel_load
 
+    referentiel_load()
+    entry = Entry.objects.filter(tags__name="coopération").first()
+    initiative = make_initiative(name="Repair café du port", tags=["coopération"])
+    make_initiative(name="Jardin sans rapport", tags=["jardinage"])
     workshop = make_workshop(tags=["coopération"])
-    other = make_workshop("Autre atelier\n\nEnjeux\n- x\n", tags=["coopération"])
-    Item.objects.filter(section__workshop=other).first().tags.set(["coopération"])
-    blocks = registry.related(workshop)
-    # Other workshops are the same kind: not repeated; tagged items are listed.
-    labels = [str(entry.label) for entry, _ in blocks]
-    assert "Ateliers" not in labels
+    other = make_workshop("Autre atelier\n\nEnjeux\n- voisin\n")
+    Item.objects.get(section__workshop=other).tags.set(["coopération"])
     html = client.get(workshop.get_absolute_url()).content.decode()
-    assert "Dans les autres parties de l&#x27;observatoire" in html or (
-        "Dans les autres parties de l'observatoire" in html
-    )
+    related = html.split('id="related-title"')[1]
+    assert initiative.name in related
+    assert "Jardin sans rapport" not in related
+    assert entry.title.replace("'", "&#x27;") in related
+    # Items of other workshops belong to this part, not to "the other parts".
+    assert "voisin" not in related
 
 
 def test_tag_page_and_territory_page_find_workshops(client, geo, make_workshop):
@@ -218,3 +224,15 @@ def test_bad_filter_values_are_ignored(client, seeds):
         response = client.get(url, params)
         assert response.status_code in (200, 404)
         assert "<script>" not in response.content.decode().split("<main")[1]
+
+
+def test_territory_filter_offers_the_places_containing_workshops(client, geo, seeds):
+    html = client.get(reverse("ateliers:list")).content.decode()
+    for territory in (geo.brest, geo.finistere, geo.bretagne, geo.metropole):
+        assert f'<option value="{territory.slug}"' in html
+    assert f'<option value="{geo.lyon.slug}"' not in html
+    html = client.get(
+        reverse("ateliers:list"), {"territoire": geo.bretagne.slug}
+    ).content.decode()
+    assert "Session 2016/Territoire coopération et transitions" in html
+    assert "Axe 3" not in html
