@@ -280,8 +280,19 @@ class InitiativeSubmissionForm(CoordinatesMixin, AntiAbuseMixin, InitiativeField
 class ModerationEditForm(CoordinatesMixin, InitiativeFieldsMixin):
     """What a moderator may correct before approving."""
 
+    remove_image = forms.BooleanField(
+        label=_("Retirer l'image jointe"),
+        required=False,
+        help_text=_("Par exemple si elle montre des personnes reconnaissables."),
+    )
+
     class Meta(InitiativeFieldsMixin.Meta):
         pass
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.image:
+            del self.fields["remove_image"]
 
     def fieldsets(self):
         return [(_("Fiche"), list(self))]

@@ -278,6 +278,11 @@ def _apply_edits(initiative: Initiative, data: dict) -> dict:
             diff[field] = [_readable(old), _readable(new)]
             setattr(initiative, field, new)
     initiative.full_clean(exclude=["image", "thumbnail"])
+    if data.get("remove_image") and initiative.image:
+        diff["image"] = [initiative.image.name, ""]
+        # Files go with the decision: a removed image must not stay reachable.
+        transaction.on_commit(_deleter(initiative.image, initiative.thumbnail))
+        initiative.image = initiative.thumbnail = ""
     initiative.save()
     for field in MANY_FIELDS:
         if field in data:
@@ -295,6 +300,16 @@ def _apply_edits(initiative: Initiative, data: dict) -> dict:
             diff["tags"] = [", ".join(old), ", ".join(sorted(data["tags"]))]
             initiative.tags.set(data["tags"])
     return diff
+
+
+def _deleter(*files):
+    names = [(f.storage, f.name) for f in files if f]
+
+    def delete():
+        for storage, name in names:
+            storage.delete(name)
+
+    return delete
 
 
 def _readable(value):

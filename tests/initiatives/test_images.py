@@ -174,3 +174,29 @@ def test_moderator_sees_the_submitted_thumbnail(submit, client, moderator):
     client.force_login(moderator)
     url = reverse("initiatives:moderate_initiative", args=[initiative.pk])
     assert initiative.thumbnail.url in client.get(url).content.decode()
+
+
+def test_moderator_can_remove_the_image_when_approving(
+    submit, client, moderator, django_capture_on_commit_callbacks
+):
+    submit(upload(image_bytes()))
+    initiative = Initiative.objects.get()
+    storage, name = initiative.image.storage, initiative.image.name
+    assert storage.exists(name)
+    client.force_login(moderator)
+    url = reverse("initiatives:moderate_initiative", args=[initiative.pk])
+    form = client.get(url).context["form"]
+    simple = ("name", "summary", "description", "address", "latitude", "longitude")
+    data = {k: form.initial[k] for k in simple if form.initial.get(k) is not None}
+    data.update(
+        commune="Brest", category=initiative.category_id, tags="", remove_image="on"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+    assert response.status_code == 302
+    initiative.refresh_from_db()
+    assert initiative.status == Initiative.Status.PUBLISHED
+    assert not initiative.image and not initiative.thumbnail
+    assert not storage.exists(name)
+    event = initiative.events.get(action="approved")
+    assert event.changes["image"] == [name, ""]
