@@ -1,9 +1,27 @@
+import re
+
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from observatoire.text import fold
+
+# Abbreviations people type for the words official names spell out, and back
+# (EPCI names use "St-" where commune names say "Saint-").
+ABBREVIATIONS = {"st": "saint", "ste": "sainte", "saint": "st", "sainte": "ste"}
+CODE_QUERY = re.compile(r"\d+|2[ab]\d*")
+
+
+def search_variants(key: str) -> set[str]:
+    """Folded query and its spelling with "st"/"saint" swapped.
+
+    The last word is left alone: it may be a word still being typed, and "st"
+    alone would otherwise match every name containing those two letters.
+    """
+    words = key.split()
+    swapped = [ABBREVIATIONS.get(word, word) for word in words[:-1]] + words[-1:]
+    return {key, " ".join(swapped)}
 
 
 class TerritoryQuerySet(models.QuerySet):
@@ -11,17 +29,43 @@ class TerritoryQuerySet(models.QuerySet):
         return self.filter(kind=Territory.Kind.COMMUNE)
 
     def search(self, query: str):
-        """Accent- and case-insensitive lookup by name, postal code or INSEE code."""
+        """Accent- and case-insensitive lookup by name, postal code or INSEE code.
+
+        Digits match the start of a postal code or of an official code
+        ("29200" finds Brest, "2A" Corse-du-Sud); words match anywhere in the
+        name, exact names and name prefixes first once `ranked()`.
+        """
         key = fold(query)
         if not key:
             return self.none()
-        if key.isdigit():
-            return self.filter(Q(postal_codes__contains=key) | Q(code__startswith=key))
-        return self.filter(search_name__contains=key)
+        if CODE_QUERY.fullmatch(key):
+            match = Q(code__istartswith=key)
+            if key.isdigit():
+                match |= Q(postal_codes__startswith=key)
+                match |= Q(postal_codes__contains=" " + key)
+            exact = Q(code__iexact=key)
+            return self.filter(match).annotate(
+                search_rank=Case(When(exact, then=0), default=1)
+            )
+        match, exact, prefix = Q(search_name__contains=key), Q(), Q()
+        for variant in search_variants(key):
+            exact |= Q(search_name=variant)
+            prefix |= Q(search_name__startswith=variant)
+            if variant != key:
+                # Swapped spellings only match from the start of a word.
+                match |= Q(search_name__startswith=variant)
+                match |= Q(search_name__contains=" " + variant)
+        return self.filter(match).annotate(
+            search_rank=Case(When(exact, then=0), When(prefix, then=1), default=2)
+        )
 
     def ranked(self):
-        """Biggest places first, so "Brest" comes before a hamlet of the same name."""
-        return self.order_by(models.F("population").desc(nulls_last=True), "name")
+        """Biggest places first, so "Brest" comes before a hamlet of the same name;
+        after `search()`, exact names and name prefixes come first."""
+        order = [models.F("population").desc(nulls_last=True), "name"]
+        if "search_rank" in self.query.annotations:
+            order.insert(0, "search_rank")
+        return self.order_by(*order)
 
 
 class Territory(models.Model):
@@ -105,6 +149,15 @@ class Territory(models.Model):
         if self.kind == self.Kind.REGION:
             inside |= Q(parent__parent=self.pk)
         return Territory.objects.filter(inside)
+
+    @property
+    def label(self) -> str:
+        """What a user types to pick this territory: "Brest (29)", "Finistère (29)"."""
+        if self.kind == self.Kind.COMMUNE and self.parent_id:
+            return f"{self.name} ({self.parent.code})"
+        if self.kind == self.Kind.DEPARTEMENT:
+            return f"{self.name} ({self.code})"
+        return self.name
 
     @property
     def postal_code_list(self) -> list[str]:

@@ -28,6 +28,11 @@ urlpatterns = [
     ),
     path("tags/<slug:slug>/", views.tag_detail, name="tag_detail"),
     path(
+        "territoires/recherche/",
+        views.territory_search,
+        name="territory_search",
+    ),
+    path(
         "territoires/<slug:slug>/",
         views.TerritoryDetailView.as_view(),
         name="territory_detail",

@@ -1,13 +1,16 @@
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, TemplateView
 from taggit.models import Tag
 
 from observatoire import registry
 from observatoire.models import Territory
+from observatoire.text import fold
+
+TERRITORY_SEARCH_LIMIT = 10
 
 
 class HomeView(TemplateView):
@@ -40,6 +43,31 @@ class TerritoryDetailView(DetailView):
             blocks.append((entry, qs.count(), list(qs[:12])))
         context["blocks"] = blocks
         return context
+
+
+@require_GET
+@cache_control(max_age=3600)
+def territory_search(request):
+    """Territories matching ?q= (name, postal code or code), biggest first, as JSON
+    for the autocomplete; ?kind= (repeatable) narrows the types."""
+    query = request.GET.get("q", "")[:100]
+    kinds = request.GET.getlist("kind")
+    results = []
+    if len(fold(query)) >= 2:
+        territories = Territory.objects.search(query).select_related("parent")
+        if kinds:
+            territories = territories.filter(kind__in=kinds)
+        results = [
+            {
+                "id": territory.pk,
+                "label": territory.label,
+                "code": territory.code,
+                "kind": territory.kind,
+                "postal_codes": territory.postal_code_list,
+            }
+            for territory in territories.ranked()[:TERRITORY_SEARCH_LIMIT]
+        ]
+    return JsonResponse({"results": results})
 
 
 @never_cache

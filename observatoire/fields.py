@@ -1,0 +1,147 @@
+"""A form field to pick one official territory by typing it."""
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urlencode
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.urls import reverse_lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from observatoire.models import Territory, search_variants
+from observatoire.text import fold
+
+# "Brest (29)", "Saint-Denis (974)", "CC des Quatre Rivières (200066751)".
+LABEL_WITH_CODE = re.compile(r"(.+?)\s*\(\s*([0-9A-Za-z]{1,9})\s*\)")
+CODE = re.compile(r"\d{2,9}|2[ab]\d{0,3}")
+MAX_CANDIDATES = 5
+
+
+class TerritoryInput(forms.TextInput):
+    """Text input that territory-autocomplete.js enhances with suggestions."""
+
+    class Media:
+        js = [forms.Script("js/territory-autocomplete.js", defer=True)]
+
+
+class TerritoryField(forms.CharField):
+    """Resolves what the user typed (INSEE code, postal code, "Nom (29)" or a name)
+    to exactly one Territory of the allowed kinds."""
+
+    widget = TerritoryInput
+    default_error_messages = {
+        "unknown": _(
+            "Aucun territoire ne correspond à « %(value)s ». Saisissez un nom, "
+            "un code postal ou un code INSEE, par exemple « Brest (29) » ou "
+            "« 29200 »."
+        ),
+        "ambiguous": _(
+            "Plusieurs territoires correspondent à « %(value)s » : "
+            "%(candidates)s. Recopiez celui que vous voulez, par exemple "
+            "« %(example)s »."
+        ),
+    }
+
+    def __init__(
+        self,
+        *,
+        kinds: Iterable[str] = (Territory.Kind.COMMUNE,),
+        max_length: int = 200,
+        **kwargs,
+    ):
+        self.kinds = [str(kind) for kind in kinds]
+        super().__init__(max_length=max_length, **kwargs)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        # Lazy: form classes are built at import time, before the URLconf.
+        attrs["data-territory-search"] = format_lazy(
+            "{}?{}",
+            reverse_lazy("territory_search"),
+            urlencode([("kind", kind) for kind in self.kinds]),
+        )
+        attrs["autocomplete"] = "off"
+        return attrs
+
+    def prepare_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            # A primary key, as ModelForm initial data gives for a foreign key.
+            value = Territory.objects.select_related("parent").filter(pk=value).first()
+        if isinstance(value, Territory):
+            return value.label
+        return value
+
+    def has_changed(self, initial, data):
+        if self.disabled:
+            return False
+        return (self.prepare_value(initial) or "") != (data or "").strip()
+
+    def clean(self, value):
+        text = super().clean(value)
+        if text in self.empty_values:
+            return None
+        candidates = self.candidates(text)
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates:
+            raise ValidationError(
+                self.error_messages["unknown"], code="unknown", params={"value": text}
+            )
+        labels = _distinct_labels(candidates[:MAX_CANDIDATES])
+        raise ValidationError(
+            self.error_messages["ambiguous"],
+            code="ambiguous",
+            params={
+                "value": text,
+                "candidates": ", ".join(labels)
+                + ("…" if len(candidates) > MAX_CANDIDATES else ""),
+                "example": labels[0],
+            },
+        )
+
+    def candidates(self, text: str) -> list[Territory]:
+        """The territories `text` could mean, most likely first, at most 6."""
+        territories = Territory.objects.filter(kind__in=self.kinds).select_related(
+            "parent"
+        )
+        limit = MAX_CANDIDATES + 1
+
+        def first(queryset):
+            return list(queryset.ranked()[:limit])
+
+        labelled = LABEL_WITH_CODE.fullmatch(text)
+        if labelled:
+            code = labelled[2].upper()
+            found = first(
+                territories.filter(
+                    search_name__in=search_variants(fold(labelled[1]))
+                ).filter(Q(parent__code=code) | Q(code=code))
+            )
+            if found:
+                return found
+        key = fold(text)
+        compact = key.replace(" ", "")
+        if CODE.fullmatch(compact):
+            postal = (
+                Q(postal_codes=compact)
+                | Q(postal_codes__startswith=compact + " ")
+                | Q(postal_codes__endswith=" " + compact)
+                | Q(postal_codes__contains=f" {compact} ")
+            )
+            return first(territories.filter(Q(code__iexact=compact) | postal))
+        found = first(territories.filter(search_name__in=search_variants(key)))
+        if found or len(key) < 3:
+            return found
+        return first(territories.search(text))
+
+
+def _distinct_labels(territories: list[Territory]) -> list[str]:
+    """Labels, with the official code added where two would read the same."""
+    labels = [territory.label for territory in territories]
+    return [
+        f"{territory.name} ({territory.code})" if labels.count(label) > 1 else label
+        for territory, label in zip(territories, labels, strict=True)
+    ]
