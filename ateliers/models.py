@@ -103,7 +103,7 @@ class Workshop(models.Model):
     class Meta:
         verbose_name = _("atelier")
         verbose_name_plural = _("ateliers")
-        ordering = ["-starts_on", "title"]
+        ordering = [models.F("starts_on").desc(nulls_last=True), "title"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ends_on__isnull=True)

@@ -191,7 +191,10 @@ def _markers(filterset) -> dict:
             [pk, round(lat, 5), round(lon, 5), index.get(category_id, 0)]
             for pk, lat, lon, category_id in rows
         ],
-        "errors": filterset.errors,
+        "errors": {
+            name: [error["message"] for error in errors.get_json_data()]
+            for name, errors in filterset.errors.items()
+        },
     }
 
 

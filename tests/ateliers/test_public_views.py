@@ -16,6 +16,14 @@ def test_list_shows_published_workshops_only(client, seeds, make_workshop):
     html = response.content.decode()
     assert "Axe 1 : De l’individu au collectif" in html
     assert "Brouillon secret" not in html
+    assert reverse("ateliers:import") not in html  # facilitators' box
+
+
+def test_facilitators_see_their_tools_and_drafts_on_the_list(client_for, make_workshop):
+    make_workshop("Brouillon secret\n\nEnjeux\n- caché\n", published=False)
+    html = client_for("facilitator").get(reverse("ateliers:list")).content.decode()
+    assert reverse("ateliers:import") in html
+    assert "Brouillon secret" in html
 
 
 def test_draft_is_404_for_the_public_and_a_preview_for_facilitators(
