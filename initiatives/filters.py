@@ -23,7 +23,7 @@ from observatoire.models import Territory
 MAX_QUERY_LENGTH = 200
 TAG_FACET_SIZE = 20
 TERRITORY_FACET_SIZE = 20
-# A safety net only: keys change with the data (see _cache_key).
+# A safety net only: keys change with the data (see cache_key).
 FACET_CACHE_SECONDS = 15 * 60
 
 
@@ -212,7 +212,7 @@ def _selected(filterset: InitiativeFilter, key: str) -> set[str]:
     return {getattr(item, "slug", item) for item in value}
 
 
-def _cache_key(filterset: InitiativeFilter) -> str:
+def cache_key(filterset: InitiativeFilter, namespace: str) -> str:
     """The valid filter values and the data's last change: any save, creation
     or deletion of an initiative gives new keys, so counts are never stale."""
     canonical = []
@@ -238,7 +238,7 @@ def facets(filterset: InitiativeFilter) -> list[Facet]:
 
     Cached: on 100,000 initiatives the many-to-many counts take a second, and
     most visitors open the same few filter combinations."""
-    key = _cache_key(filterset)
+    key = cache_key(filterset, "facets")
     result = cache.get(key)
     if result is None:
         result = _facets(filterset)

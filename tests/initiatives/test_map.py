@@ -96,11 +96,11 @@ def test_map_data_query_count_does_not_grow(
     client, django_assert_num_queries, make_initiative, size
 ):
     """Guards against loading each marker's category or commune row by row: the
-    legend and the markers are one query each."""
+    legend and the markers are one query each, plus the cache's own queries."""
     categories = list(Category.objects.all())
     for number in range(size):
         make_initiative(category=categories[number % len(categories)])
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(9):
         data = json.loads(client.get(DATA).content)
     assert len(data["markers"]) == size
 
@@ -139,3 +139,17 @@ def test_popup_rejects_post(client, make_initiative):
     initiative = make_initiative()
     url = reverse("initiatives:map_popup", args=[initiative.pk])
     assert client.post(url).status_code == 405
+
+
+def test_map_data_is_cached_until_the_data_changes(
+    client, django_assert_num_queries, make_initiative
+):
+    first = make_initiative()
+    assert len(client.get(DATA).json()["markers"]) == 1
+    with django_assert_num_queries(2):  # data version + cache read
+        assert len(client.get(DATA).json()["markers"]) == 1
+    make_initiative()
+    assert len(client.get(DATA).json()["markers"]) == 2
+    first.status = Initiative.Status.ARCHIVED
+    first.save()
+    assert len(client.get(DATA).json()["markers"]) == 1
