@@ -200,7 +200,7 @@ class InitiativeFieldsMixin(forms.ModelForm):
             self.initial["tags"] = edit_string_for_tags(self.instance.tags.all())
 
     def clean_description(self):
-        return self.cleaned_data["description"].strip()
+        return _lf(self.cleaned_data["description"]).strip()
 
 
 class InitiativeSubmissionForm(CoordinatesMixin, AntiAbuseMixin, InitiativeFieldsMixin):
@@ -370,11 +370,17 @@ class ChangeProposalForm(AntiAbuseMixin, forms.Form):
 
     def changes(self) -> dict:
         """Only the values that differ from the published record."""
-        return {
-            field: self.cleaned_data[field]
-            for field in ChangeProposal.FIELDS
-            if self.cleaned_data.get(field, "") != getattr(self.initiative, field)
-        }
+        changed = {}
+        for field in ChangeProposal.FIELDS:
+            # Browsers send CRLF line ends; the stored text may have LF only.
+            value = _lf(self.cleaned_data.get(field, ""))
+            if value != _lf(getattr(self.initiative, field)):
+                changed[field] = value
+        return changed
+
+
+def _lf(text: str) -> str:
+    return (text or "").replace("\r\n", "\n")
 
 
 class ProposalDecisionForm(forms.Form):

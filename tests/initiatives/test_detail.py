@@ -261,3 +261,11 @@ def test_proposal_unicode_heavy(client, initiative):
 def test_proposal_rejects_other_methods(client, initiative):
     url = reverse("initiatives:propose_change", args=[initiative.slug])
     assert client.put(url).status_code == 405
+
+
+def test_browser_line_endings_are_not_a_change(client, make_initiative):
+    initiative = make_initiative(description="Ligne 1\nLigne 2")
+    url = reverse("initiatives:propose_change", args=[initiative.slug])
+    data = proposal_data(initiative, description="Ligne 1\r\nLigne 2")
+    client.post(url, data)
+    assert ChangeProposal.objects.get().changes == {"address": "14 rue de Siam"}
