@@ -429,3 +429,20 @@ def test_edit_page_prefills_tags_and_keeps_them(client, moderator, make_initiati
     assert initiative.status == Initiative.Status.PUBLISHED
     assert sorted(initiative.tags.names()) == ["réemploi", "vélo"]
     assert "tags" not in initiative.events.get(action="approved").changes
+
+
+@pytest.mark.parametrize("count", [2, 40])
+def test_history_query_count_is_constant(
+    client, make_user, make_initiative, django_assert_num_queries, count
+):
+    """Guards the N+1 on each event's actor and proposal."""
+    initiative = make_initiative()
+    for number in range(count):
+        actor = make_user("moderator", username=f"mod-{number}")
+        initiative.archive(by=actor, reason=f"raison {number}")
+    viewer = make_user("moderator", username="viewer")
+    client.force_login(viewer)
+    # session, user, groups, initiative, events with actors and proposals
+    with django_assert_num_queries(5):
+        response = client.get(reverse("initiatives:history", args=[initiative.pk]))
+    assert f"raison {count - 1}" in response.content.decode()
