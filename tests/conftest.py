@@ -84,7 +84,7 @@ def geo(db):
     K = Territory.Kind
     bretagne = _territory(K.REGION, "53", "Bretagne")
     finistere = _territory(K.DEPARTEMENT, "29", "Finistère", parent=bretagne)
-    metropole = _territory(K.EPCI, "242900314", "Brest Métropole", parent=bretagne)
+    metropole = _territory(K.EPCI, "242900314", "Brest Métropole")
     brest = _territory(
         K.COMMUNE,
         "29019",
