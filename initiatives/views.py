@@ -1,6 +1,7 @@
 import json
 
 from csp.decorators import csp_replace
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -41,6 +42,7 @@ from initiatives.forms import (
 )
 from initiatives.models import Category, ChangeProposal, Initiative
 from observatoire import registry, roles
+from observatoire.fields import TerritoryField
 from observatoire.models import Territory
 from observatoire.roles import role_required
 
@@ -59,22 +61,29 @@ def _filter_query(request, *drop: str) -> str:
     return data.urlencode()
 
 
-def _place_redirect(request):
-    """Turn a typed place name or code (`lieu`) into the `territoire` facet."""
-    typed = request.GET.get("lieu", "").strip()[:100]
-    if not typed:
+class PlaceForm(forms.Form):
+    """The territory typed in the filters (`lieu`), resolved to one Territory."""
+
+    lieu = TerritoryField(
+        kinds=Territory.Kind.values,
+        required=False,
+        max_length=100,
+        label=_lazy("Territoire"),
+        help_text=_lazy(
+            "Région, département, intercommunalité ou commune : nom, code postal "
+            "ou code INSEE. Tout ce qui s'y trouve est inclus."
+        ),
+    )
+
+
+def _place_redirect(request, place_form: PlaceForm):
+    """Turn a typed place (`lieu`) into the `territoire` facet of the URL."""
+    if not request.GET.get("lieu", "").strip() or not place_form.is_valid():
         return None
     data = request.GET.copy()
     data.pop("lieu")
     data.pop("page", None)
-    place = Territory.objects.search(typed).ranked().first()
-    if place is None:
-        messages.warning(
-            request,
-            _("Aucun territoire ne correspond à « %(lieu)s ».") % {"lieu": typed},
-        )
-    else:
-        data["territoire"] = place.slug
+    data["territoire"] = place_form.cleaned_data["lieu"].slug
     return redirect(f"{request.path}?{data.urlencode()}")
 
 
@@ -88,7 +97,10 @@ class InitiativeListView(FilterView):
     with_facets = True
 
     def get(self, request, *args, **kwargs):
-        return _place_redirect(request) or super().get(request, *args, **kwargs)
+        self.place_form = PlaceForm(request.GET if "lieu" in request.GET else None)
+        return _place_redirect(request, self.place_form) or super().get(
+            request, *args, **kwargs
+        )
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -114,7 +126,7 @@ class InitiativeListView(FilterView):
             querystring_without_page=_filter_query(self.request),
             filter_query=_filter_query(self.request),
             page_invalid=getattr(self, "page_invalid", False),
-            typed_place=self.request.GET.get("lieu", ""),
+            place_form=self.place_form,
         )
         return context
 

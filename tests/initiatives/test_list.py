@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from initiatives.models import ActionLevel, Category, Family, Initiative
+from observatoire.models import Territory
 
 LIST = reverse("initiatives:list")
 
@@ -84,11 +85,28 @@ def test_typed_place_becomes_the_territory_facet(client, geo, make_initiative):
     assert response.context["territory"] == geo.finistere
 
 
-def test_unknown_place_is_reported(client, geo):
-    response = client.get(LIST, {"lieu": "Atlantide"}, follow=True)
-    assert "Aucun territoire ne correspond à « Atlantide »" in (
-        response.content.decode()
+def test_unknown_place_is_reported_next_to_the_field(client, geo, make_initiative):
+    make_initiative()
+    response = client.get(LIST, {"lieu": "Atlantide <script>"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Aucun territoire ne correspond à « Atlantide &lt;script&gt; »" in body
+    assert 'value="Atlantide &lt;script&gt;"' in body
+    assert response.context["paginator"].count == 1
+
+
+def test_ambiguous_place_lists_the_candidates(client, geo):
+    Territory.objects.create(
+        kind="commune", code="56000", name="Brest", slug="brest-56000"
     )
+    body = client.get(LIST, {"lieu": "Brest"}).content.decode()
+    assert "Plusieurs territoires correspondent à « Brest »" in body
+
+
+def test_place_field_offers_suggestions_when_js_runs(client, db):
+    body = client.get(LIST).content.decode()
+    assert "data-territory-search=" in body
+    assert "js/territory-autocomplete.js" in body
 
 
 def test_facets_combine_and_show_counts(client, make_initiative):
