@@ -223,10 +223,8 @@ def cache_key(filterset: InitiativeFilter, namespace: str) -> str:
             canonical.append((name, sorted(getattr(v, "slug", v) for v in value)))
     state = Initiative.objects.aggregate(last=Max("updated_at"), total=Count("pk"))
     raw = repr((canonical, state["last"], state["total"], get_language()))
-    return (
-        "initiatives:facets:"
-        + hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest()
-    )
+    digest = hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest()
+    return f"initiatives:{namespace}:{digest}"
 
 
 def facets(filterset: InitiativeFilter) -> list[Facet]:

@@ -153,3 +153,12 @@ def test_map_data_is_cached_until_the_data_changes(
     first.status = Initiative.Status.ARCHIVED
     first.save()
     assert len(client.get(DATA).json()["markers"]) == 1
+
+
+def test_list_and_map_caches_never_mix(client, make_initiative):
+    make_initiative()
+    for _ in range(2):
+        client.get(reverse("initiatives:list"), {"modele": "free"})
+        client.get(MAP, {"modele": "free"})
+        data = client.get(DATA, {"modele": "free"}).json()
+        assert set(data) == {"legend", "markers", "errors"}
