@@ -39,6 +39,9 @@ KINDS = (
     "autre",
 )
 PEOPLE_KINDS = ("coordination", "porteurs", "participants")
+# Deeper indentation is read as this depth: no real synthesis nests further,
+# and unbounded nesting would exhaust recursion in exports and templates.
+MAX_DEPTH = 8
 
 # Folded heading (lower case, no accents, punctuation as spaces) -> kind.
 _HEADING_PATTERNS = [
@@ -317,7 +320,9 @@ class _Builder:
     def add_item(self, indent: int, text: str) -> None:
         container = self.group.items if self.group else self.current_section().items
         item = Item(text=text)
-        while self.stack and self.stack[-1][0] >= indent:
+        while self.stack and (
+            self.stack[-1][0] >= indent or len(self.stack) >= MAX_DEPTH
+        ):
             self.stack.pop()
         if self.stack:
             self.stack[-1][1].children.append(item)

@@ -249,7 +249,7 @@ def item_indent(*, item: Item) -> bool:
         .order_by("-position", "-pk")
         .first()
     )
-    if previous is None:
+    if previous is None or _depth(previous) + 1 >= parsing.MAX_DEPTH:
         return False
     old_siblings = item.siblings().exclude(pk=item.pk)
     item.parent = previous
@@ -257,6 +257,14 @@ def item_indent(*, item: Item) -> bool:
     item.save(update_fields=["parent", "position"])
     _renumber(old_siblings.order_by("position", "pk"))
     return True
+
+
+def _depth(item: Item) -> int:
+    depth = 0
+    while item.parent_id is not None:
+        item = item.parent
+        depth += 1
+    return depth
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from ateliers import services
+from ateliers import parsing, services
 from ateliers.forms import (
     GroupForm,
     ItemForm,
@@ -435,9 +435,10 @@ def object_action(request, slug, kind, pk, action):
             messages.error(
                 request,
                 _(
-                    "Le premier élément d'une liste ne peut pas devenir "
-                    "un sous-élément."
-                ),
+                    "Impossible : le premier élément d'une liste ne peut pas devenir "
+                    "un sous-élément, et l'imbrication est limitée à %(max)s niveaux."
+                )
+                % {"max": parsing.MAX_DEPTH},
             )
     elif action == "desindenter" and kind == "element":
         if not services.item_outdent(item=obj):

@@ -386,3 +386,20 @@ def test_image_needs_a_description(facilitator_client, workshop):
     facilitator_client.post(url("image", workshop), {"image": upload, "alt": ""})
     workshop.refresh_from_db()
     assert not workshop.summary_image
+
+
+def test_indent_stops_at_the_maximum_depth(facilitator_client, make_workshop):
+    from ateliers import parsing
+
+    deepest = parsing.MAX_DEPTH - 1
+    lines = "".join("  " * n + f"- n{n}\n" for n in range(deepest + 1))
+    lines += "  " * deepest + "- last\n"
+    workshop = make_workshop(f"Liste\n\nEnjeux\n{lines}", published=False)
+    last = Item.objects.get(text="last")
+    assert last.parent.text == f"n{deepest - 1}"
+    response = facilitator_client.post(
+        action_url(workshop, "element", last.pk, "indenter"), follow=True
+    )
+    assert "limitée à 8 niveaux" in response.content.decode()
+    last.refresh_from_db()
+    assert last.parent.text == f"n{deepest - 1}"

@@ -171,3 +171,19 @@ def test_command_errors_name_the_problem(db, tmp_path):
     with pytest.raises(CommandError, match="« inconnu » n'existe pas"):
         run(str(ok), "--event", "inconnu")
     assert not Workshop.objects.exists()
+
+
+def test_deeply_indented_paste_saves_and_renders(facilitator_client):
+    text = "Profond\nEnjeux\n" + "".join(" " * n + f"- n{n}\n" for n in range(400))
+    facilitator_client.post(
+        reverse("ateliers:import"), {"text": text, "action": "save"}
+    )
+    workshop = Workshop.objects.get()
+    for url in (
+        workshop.get_absolute_url(),
+        reverse("ateliers:edit", args=[workshop.slug]),
+        reverse("ateliers:markdown", args=[workshop.slug]),
+    ):
+        response = facilitator_client.get(url)
+        assert response.status_code == 200
+        assert "n399" in response.content.decode()

@@ -348,3 +348,17 @@ def test_parser_survives_arbitrary_text(text):
 def test_markdown_export_round_trips_for_any_parsed_text(parts):
     data = parsing.parse("\n".join(parts)).as_dict()
     assert parsing.parse(parsing.to_markdown(data)).as_dict() == data
+
+
+def test_runaway_indentation_is_capped_not_fatal():
+    text = "T\nEnjeux\n" + "".join(" " * n + f"- n{n}\n" for n in range(500))
+    parsed = parsing.parse(text)
+    depth, item = 1, parsed.sections[0].items[0]
+    while item.children:
+        assert len(item.children) <= 500
+        item = item.children[-1]
+        depth += 1
+    assert depth == parsing.MAX_DEPTH
+    data = parsed.as_dict()
+    assert parsing.parse(parsing.to_markdown(data)).as_dict() == data
+    assert_no_line_lost(text, parsed)
