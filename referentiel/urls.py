@@ -8,9 +8,13 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("texte-integral/", views.full_text, name="full_text"),
     path("export.md", views.markdown_export, name="markdown"),
-    path("partie/<slug:slug>/", views.part_detail, name="part"),
-    path("partie/<slug:part_slug>/<slug:slug>/", views.section_detail, name="section"),
-    path("fiche/<slug:slug>/", views.entry_detail, name="entry"),
+    path("partie/<slug:slug>/", views.PartDetailView.as_view(), name="part"),
+    path(
+        "partie/<slug:part_slug>/<slug:slug>/",
+        views.SectionDetailView.as_view(),
+        name="section",
+    ),
+    path("fiche/<slug:slug>/", views.EntryDetailView.as_view(), name="entry"),
     path("fiche/<slug:slug>/modifier/", views.entry_edit, name="entry_edit"),
     path(
         "fiche/<slug:slug>/deplacer/<str:direction>/",

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.generic import DetailView
 
 from observatoire import registry, roles
 
@@ -74,57 +75,55 @@ def markdown_export(request):
     return response
 
 
-@require_GET
-def part_detail(request, slug):
-    part = get_object_or_404(Part.objects.select_related("referential"), slug=slug)
-    return render(
-        request,
-        "referentiel/part_detail.html",
-        {
-            "part": part,
-            "entries": part.entries.filter(section__isnull=True),
-            "sections": part.sections.prefetch_related("entries"),
-        },
-    )
+class PartDetailView(DetailView):
+    template_name = "referentiel/part_detail.html"
+    context_object_name = "part"
+    queryset = Part.objects.select_related("referential")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            entries=self.object.entries.filter(section__isnull=True),
+            sections=self.object.sections.prefetch_related("entries"),
+            **kwargs,
+        )
 
 
-@require_GET
-def section_detail(request, part_slug, slug):
-    section = get_object_or_404(
-        Section.objects.select_related("part"), slug=slug, part__slug=part_slug
-    )
-    return render(
-        request,
-        "referentiel/section_detail.html",
-        {
-            "section": section,
-            "part": section.part,
-            "entries": section.entries.prefetch_related("tags"),
-            "can_edit": roles.is_facilitator(request.user),
-        },
-    )
+class SectionDetailView(DetailView):
+    template_name = "referentiel/section_detail.html"
+    context_object_name = "section"
+
+    def get_queryset(self):
+        return Section.objects.select_related("part").filter(
+            part__slug=self.kwargs["part_slug"]
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            part=self.object.part,
+            entries=self.object.entries.all(),
+            can_edit=roles.is_facilitator(self.request.user),
+            **kwargs,
+        )
 
 
-@require_GET
-def entry_detail(request, slug):
-    entry = get_object_or_404(
-        Entry.objects.select_related("part", "section"), slug=slug
-    )
-    siblings = Entry.objects.in_container_of(entry)
-    return render(
-        request,
-        "referentiel/entry_detail.html",
-        {
-            "entry": entry,
-            "part": entry.part,
-            "section": entry.section,
-            "tags": entry.tags.all(),
-            "related": registry.related(entry),
-            "previous": siblings.filter(position__lt=entry.position).last(),
-            "next": siblings.filter(position__gt=entry.position).first(),
-            "can_edit": roles.is_facilitator(request.user),
-        },
-    )
+class EntryDetailView(DetailView):
+    template_name = "referentiel/entry_detail.html"
+    context_object_name = "entry"
+    queryset = Entry.objects.select_related("part", "section")
+
+    def get_context_data(self, **kwargs):
+        entry = self.object
+        siblings = Entry.objects.in_container_of(entry)
+        return super().get_context_data(
+            part=entry.part,
+            section=entry.section,
+            tags=entry.tags.all(),
+            related=registry.related(entry),
+            previous=siblings.filter(position__lt=entry.position).last(),
+            next=siblings.filter(position__gt=entry.position).first(),
+            can_edit=roles.is_facilitator(self.request.user),
+            **kwargs,
+        )
 
 
 @roles.role_required(roles.ANIMATION)
