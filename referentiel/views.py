@@ -109,7 +109,7 @@ class SectionDetailView(DetailView):
 class EntryDetailView(DetailView):
     template_name = "referentiel/entry_detail.html"
     context_object_name = "entry"
-    queryset = Entry.objects.select_related("part", "section")
+    queryset = Entry.objects.select_related("part__referential", "section")
 
     def get_context_data(self, **kwargs):
         entry = self.object
