@@ -5,9 +5,11 @@ import threading
 from http.server import ThreadingHTTPServer
 
 import pytest
+from django.contrib.auth.models import Group
 
 from initiatives import forms
 from initiatives.models import Category, Initiative
+from observatoire import roles
 from tests.browser.conftest import assert_accessible
 from tests.initiatives.test_geocoding import FakeAddressAPI
 
@@ -104,8 +106,11 @@ def _log_in(page, live_server, user):
 
 
 def test_moderation_pages_are_accessible(
-    browser_page, live_server, geo, category, moderator, axe
+    browser_page, live_server, geo, category, make_user, axe
 ):
+    # transactional_db also flushed the groups the data migration created.
+    Group.objects.get_or_create(name=roles.MODERATION)
+    moderator = make_user("moderator")
     pending = Initiative.objects.create(
         name="À modérer",
         summary="En attente.",
