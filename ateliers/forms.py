@@ -129,7 +129,13 @@ class SectionForm(forms.ModelForm):
     class Meta:
         model = Section
         fields = ["kind", "heading", "text"]
-        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "heading": forms.TextInput(),
+            "text": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean_heading(self):
+        return _one_line(self.cleaned_data["heading"])
 
 
 class GroupForm(forms.ModelForm):

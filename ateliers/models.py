@@ -161,9 +161,9 @@ class Section(models.Model):
         related_name="sections",
     )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
-    heading = models.CharField(
+    # No length limit: a pasted heading is kept whole, whatever its size.
+    heading = models.TextField(
         _("intitulé"),
-        max_length=300,
         blank=True,
         help_text=_("Le titre tel qu'il apparaît ; vide : le nom du type."),
     )

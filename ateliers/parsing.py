@@ -84,7 +84,7 @@ _NUMBERED = re.compile(r"^(\d{1,3})\s*(?:[.)]|\s-)\s+(\S.*)$")
 _INLINE = re.compile(r"^([^:]{2,60}?)\s*:\s*(\S.*)$")
 _TITLE_PREFIX = re.compile(r"^titre\s*:\s*(\S.*)$", re.IGNORECASE)
 _PEOPLE_SPLIT = re.compile(r"\s*(?:,|;|\n|\bet\b|&)\s*")
-_IMAGE_NAME = re.compile(r"[\w.\-]{1,200}\.(?:png|jpe?g|gif|svg|webp)", re.IGNORECASE)
+_IMAGE_NAME = re.compile(r"[\w.\-]+\.(?:png|jpe?g|gif|svg|webp)", re.IGNORECASE)
 # Control characters other than tab and newlines: PostgreSQL refuses NUL, and
 # none of them is meaningful in a pasted synthesis.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -155,9 +155,9 @@ class Parsed:
         names = []
         for section in self.sections:
             if section.kind == "schema":
-                names += _IMAGE_NAME.findall(section.text)
+                names += _image_names(section.text)
                 for item in walk(section.items):
-                    names += _IMAGE_NAME.findall(item.text)
+                    names += _image_names(item.text)
         return names
 
     def as_dict(self) -> dict:
@@ -167,6 +167,12 @@ class Parsed:
             "sections": [s.as_dict() for s in self.sections],
             "people": self.people,
         }
+
+
+def _image_names(text: str) -> list[str]:
+    # Word by word: a regex search over a long line would backtrack badly.
+    words = (word.strip("()[]<>\"',;:") for word in text.split())
+    return [w for w in words if len(w) <= 255 and _IMAGE_NAME.fullmatch(w)]
 
 
 def walk(items: list[Item]):

@@ -7,10 +7,14 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from ateliers import parsing
 from ateliers.models import Event, Group, Item, Section, Workshop
 from observatoire.models import Territory
+
+TITLE_MAX = Workshop._meta.get_field("title").max_length
+IMAGE_NAME_MAX = Workshop._meta.get_field("summary_image_name").max_length
 
 # Fixed paths under /ateliers/ that a workshop slug must not shadow.
 RESERVED_SLUGS = {
@@ -45,14 +49,22 @@ def workshop_create_from_parsed(
     **fields,
 ) -> Workshop:
     """A draft workshop holding exactly the structure the parser recognised."""
-    title = (title or parsed.title or "").strip()[:300] or "Atelier sans titre"
-    images = parsed.image_names
+    title = (title or parsed.title or "").strip()
+    if len(title) > TITLE_MAX:
+        # The title field has a limit; the whole first line stays in the text.
+        preamble = parsing.Section(kind="autre", heading="", text_lines=[title])
+        parsed = parsing.Parsed(title=title, sections=[preamble, *parsed.sections])
+        title = title[: TITLE_MAX - 1] + "…"
+    title = title or gettext("Atelier sans titre")
+    images = ", ".join(dict.fromkeys(parsed.image_names))
+    if len(images) > IMAGE_NAME_MAX:
+        images = images[:IMAGE_NAME_MAX].rsplit(", ", 1)[0]
     workshop = Workshop.objects.create(
         title=title,
         slug=unique_slug(title),
         event=event,
         created_by=by,
-        summary_image_name=fields.pop("summary_image_name", "") or ",".join(images),
+        summary_image_name=fields.pop("summary_image_name", "") or images,
         **fields,
     )
     workshop_fill(workshop=workshop, parsed=parsed)
@@ -67,7 +79,7 @@ def workshop_fill(*, workshop: Workshop, parsed: parsing.Parsed) -> None:
         section = Section.objects.create(
             workshop=workshop,
             kind=parsed_section.kind,
-            heading=parsed_section.heading[:300],
+            heading=parsed_section.heading,
             text=parsed_section.text,
             position=position,
         )

@@ -332,10 +332,18 @@ def test_section_form_bad_input(facilitator_client, workshop):
         target, {f"s{section.pk}-kind": "inconnu", f"s{section.pk}-heading": "x"}
     )
     facilitator_client.post(
-        target, {f"s{section.pk}-kind": "enjeux", f"s{section.pk}-heading": "h" * 301}
+        target, {f"s{section.pk}-kind": "", f"s{section.pk}-heading": "h"}
     )
     section.refresh_from_db()
     assert (section.kind, section.heading) == ("enjeux", "Enjeux")
+    facilitator_client.post(
+        target,
+        {f"s{section.pk}-kind": "autre", f"s{section.pk}-heading": "<i>Ça</i>\nmarche"},
+    )
+    section.refresh_from_db()
+    assert (section.kind, section.heading) == ("autre", "<i>Ça</i> marche")
+    html = facilitator_client.get(workshop.get_absolute_url()).content.decode()
+    assert "&lt;i&gt;Ça&lt;/i&gt; marche" in html
 
 
 # Summary image: the initiatives' image safety

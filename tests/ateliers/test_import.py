@@ -187,3 +187,21 @@ def test_deeply_indented_paste_saves_and_renders(facilitator_client):
         response = facilitator_client.get(url)
         assert response.status_code == 200
         assert "n399" in response.content.decode()
+
+
+def test_overlong_title_heading_and_image_list_are_kept_whole(facilitator_client):
+    first_line = "Titre " + "très " * 200
+    heading = "## " + "Partie " * 100
+    images = " ".join(f"schema_{n}.png" for n in range(100))
+    text = f"{first_line}\n{heading}\ntexte\nSchéma résumé\n{images}\n"
+    response = facilitator_client.post(
+        reverse("ateliers:import"), {"text": text, "action": "save"}
+    )
+    assert response.status_code == 302
+    workshop = Workshop.objects.get()
+    assert len(workshop.title) == 300 and workshop.title.endswith("…")
+    sections = list(workshop.sections.all())
+    assert sections[0].text == first_line.strip()
+    assert sections[1].heading == ("Partie " * 100).strip()
+    assert workshop.summary_image_name.startswith("schema_0.png, schema_1.png")
+    assert len(workshop.summary_image_name) <= 255
