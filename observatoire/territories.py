@@ -280,9 +280,16 @@ def _check_record(record, *, where: str) -> dict:
         or len(" ".join(codes)) > 300
     ):
         problems.append("« postal_codes » doit être une liste de codes postaux")
-    for key in ("latitude", "longitude"):
-        if record[key] is not None and type(record[key]) not in (int, float):
-            problems.append(f"« {key} » doit être un nombre ou null")
+    for key, limit in (("latitude", 90), ("longitude", 180)):
+        value = record[key]
+        # type(), not isinstance(): true and false are not coordinates. NaN fails
+        # the range test too.
+        if value is not None and (
+            type(value) not in (int, float) or not -limit <= value <= limit
+        ):
+            problems.append(
+                f"« {key} » doit être un nombre entre -{limit} et {limit}, ou null"
+            )
     if problems:
         raise TerritoryDataError(f"{where} : {' ; '.join(problems)}. {FIX}")
     return record

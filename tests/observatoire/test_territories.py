@@ -247,6 +247,10 @@ def test_unreadable_file_is_a_clear_error(tmp_path, untouched, content, expected
         (with_bad_record(postal_codes="20000"), "« postal_codes » doit être une liste"),
         (with_bad_record(latitude="nord"), "« latitude » doit être un nombre"),
         (
+            with_bad_record(longitude=181.5),
+            "« longitude » doit être un nombre entre -180 et 180",
+        ),
+        (
             sample_records() + [territory("region", "53", "Bretagne bis")],
             "ligne 30 : region 53 (Bretagne bis) apparaît deux fois",
         ),
@@ -266,6 +270,7 @@ def test_unreadable_file_is_a_clear_error(tmp_path, untouched, content, expected
         "bad-population",
         "bad-postal-codes",
         "bad-latitude",
+        "longitude-out-of-range",
         "duplicate",
         "slug-clash",
     ],
@@ -644,3 +649,56 @@ def test_full_file_lookups(full_territories, db):
     assert not form.is_valid()
     assert "Saint-Denis (974), Saint-Denis (93)" in form.errors["place"][0]
     assert PlaceForm({"place": "Saint-Denis (93)"}).is_valid()
+
+
+# (south, north, west, east) in degrees, a few kilometres wider than the land.
+BOUNDS = {
+    "971": (15.8, 16.6, -61.9, -60.9),  # Guadeloupe
+    "972": (14.35, 14.9, -61.3, -60.8),  # Martinique
+    "973": (2.1, 5.8, -54.7, -51.6),  # Guyane
+    "974": (-21.4, -20.85, 55.2, 55.9),  # La Réunion
+    "976": (-13.1, -12.6, 44.95, 45.35),  # Mayotte
+}
+METROPOLE = (41.3, 51.1, -5.2, 9.6)
+
+
+def within(bounds, latitude, longitude):
+    south, north, west, east = bounds
+    return south <= latitude <= north and west <= longitude <= east
+
+
+@pytest.mark.slow
+def test_full_file_coordinates(full_territories, db):
+    """The map needs a point per commune: every point lies in its part of France,
+    and a few sit at the known place (about 10 km at most from the town centre)."""
+    communes = Territory.objects.filter(kind=K.COMMUNE)
+    located = communes.filter(latitude__isnull=False, longitude__isnull=False)
+    # 4 communes of the Cantal have no outline in the source (see SOURCE.md).
+    assert communes.count() - located.count() <= 10
+    assert not Territory.objects.exclude(kind=K.COMMUNE).filter(latitude=None).exists()
+
+    outside = [
+        code
+        for code, departement, latitude, longitude in located.values_list(
+            "code", "parent__code", "latitude", "longitude"
+        )
+        if not within(BOUNDS.get(departement, METROPOLE), latitude, longitude)
+    ]
+    assert outside == []
+
+    for kind, code, (latitude, longitude) in [
+        (K.COMMUNE, "29019", (48.39, -4.49)),  # Brest
+        (K.COMMUNE, "69123", (45.76, 4.84)),  # Lyon
+        (K.COMMUNE, "97411", (-20.88, 55.45)),  # Saint-Denis, La Réunion
+        (K.COMMUNE, "97302", (4.94, -52.33)),  # Cayenne
+        (K.EPCI, "242900314", (48.39, -4.49)),  # Brest Métropole
+        (K.DEPARTEMENT, "75", (48.86, 2.35)),  # Paris
+    ]:
+        territory = Territory.objects.get(kind=kind, code=code)
+        assert abs(territory.latitude - latitude) < 0.1, territory
+        assert abs(territory.longitude - longitude) < 0.13, territory
+    # Départements and régions sit where their people live, inside their bounds.
+    reunion = Territory.objects.get(kind=K.REGION, code="04")
+    assert within(BOUNDS["974"], reunion.latitude, reunion.longitude)
+    bretagne = Territory.objects.get(kind=K.REGION, code="53")
+    assert within((47.3, 48.9, -5.2, -1.0), bretagne.latitude, bretagne.longitude)
