@@ -22,13 +22,8 @@ DEMO_PASSWORD_SUFFIX = "-demo-2026"
 
 
 def load(*, stdout) -> str:
-    if Territory.objects.communes().exists():
-        stdout.write(
-            "Territoires déjà chargés "
-            "(python manage.py load_territories pour les mettre à jour)."
-        )
-    else:
-        call_command("load_territories", stdout=stdout)
+    # Cheap when nothing changed (about 2 s), and picks up a newer data file.
+    call_command("load_territories", stdout=stdout)
     accounts = ensure_demo_accounts()
     stdout.write("Comptes de démonstration (identifiant / mot de passe) :")
     for username, password, role in accounts:
