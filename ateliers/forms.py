@@ -65,8 +65,40 @@ class TerritoryField(forms.CharField):
         return found
 
 
-class WorkshopForm(forms.ModelForm):
+class NewEventMixin:
+    """An event typed by name when it is not in the list yet."""
+
+    def clean(self):
+        cleaned = super().clean()
+        name = cleaned.get("new_event", "")
+        if name and cleaned.get("event"):
+            self.add_error(
+                "new_event",
+                _("Choisissez un événement de la liste ou nommez-en un nouveau."),
+            )
+        return cleaned
+
+    def chosen_event(self):
+        from ateliers.services import event_get_or_create
+
+        name = self.cleaned_data.get("new_event", "")
+        if name:
+            return event_get_or_create(name=name)
+        return self.cleaned_data.get("event")
+
+
+def _new_event_field():
+    return forms.CharField(
+        label=gettext_lazy("… ou nouvel événement"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("Son nom, s'il n'est pas dans la liste."),
+    )
+
+
+class WorkshopForm(NewEventMixin, forms.ModelForm):
     territory = TerritoryField(label=gettext_lazy("Territoire"))
+    new_event = _new_event_field()
     source_url = forms.URLField(
         label=gettext_lazy("Adresse de la source"),
         max_length=500,
@@ -80,6 +112,7 @@ class WorkshopForm(forms.ModelForm):
         fields = [
             "title",
             "event",
+            "new_event",
             "starts_on",
             "ends_on",
             "territory",
@@ -172,7 +205,7 @@ class ItemForm(forms.ModelForm):
         return text
 
 
-class PasteForm(forms.Form):
+class PasteForm(NewEventMixin, forms.Form):
     text = forms.CharField(
         label=gettext_lazy("Texte de la synthèse"),
         widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}),
@@ -193,6 +226,7 @@ class PasteForm(forms.Form):
         queryset=Event.objects.all(),
         required=False,
     )
+    new_event = _new_event_field()
 
     def clean_text(self):
         text = self.cleaned_data["text"]

@@ -40,6 +40,20 @@ def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
 
 
 @transaction.atomic
+def event_get_or_create(*, name: str) -> Event:
+    """The event of that name, created if needed (facilitators have no admin)."""
+    name = " ".join(name.split())
+    existing = Event.objects.filter(name__iexact=name).first()
+    if existing:
+        return existing
+    base = slugify(name)[:200] or "evenement"
+    slug, number = base, 2
+    while Event.objects.filter(slug=slug).exists():
+        slug, number = f"{base}-{number}", number + 1
+    return Event.objects.create(name=name, slug=slug)
+
+
+@transaction.atomic
 def workshop_create_from_parsed(
     *,
     parsed: parsing.Parsed,

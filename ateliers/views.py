@@ -230,6 +230,7 @@ def workshop_create(request):
     form = WorkshopForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         workshop = form.save(commit=False)
+        workshop.event = form.chosen_event()
         workshop.slug = services.unique_slug(workshop.title)
         workshop.created_by = request.user
         workshop.save()
@@ -250,7 +251,7 @@ def workshop_import(request):
             workshop = services.workshop_create_from_parsed(
                 parsed=parsed,
                 title=form.cleaned_data["title"],
-                event=form.cleaned_data["event"],
+                event=form.chosen_event(),
                 by=request.user,
             )
             messages.success(
@@ -286,7 +287,10 @@ def workshop_edit(request, slug):
     workshop = _editable(slug)
     form = WorkshopForm(request.POST or None, instance=workshop)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        workshop = form.save(commit=False)
+        workshop.event = form.chosen_event()
+        workshop.save()
+        form.save_m2m()
         messages.success(request, _("Informations de l'atelier enregistrées."))
         return redirect("ateliers:edit", slug=workshop.slug)
     sections = services.workshop_tree(workshop)

@@ -411,3 +411,26 @@ def test_indent_stops_at_the_maximum_depth(facilitator_client, make_workshop):
     assert "limitée à 8 niveaux" in response.content.decode()
     last.refresh_from_db()
     assert last.parent.text == f"n{deepest - 1}"
+
+
+def test_facilitator_names_a_new_event_without_the_admin(facilitator_client, db):
+    from ateliers.models import Event
+
+    facilitator_client.post(
+        reverse("ateliers:create"),
+        {"title": "A", "new_event": "  Rencontres   des communs 2026 "},
+    )
+    facilitator_client.post(
+        reverse("ateliers:import"),
+        {"text": "B\nEnjeux\n- x\n", "new_event": "rencontres des communs 2026",
+         "action": "save"},
+    )  # fmt: skip
+    event = Event.objects.get()
+    assert event.name == "Rencontres des communs 2026"
+    assert event.slug == "rencontres-des-communs-2026"
+    assert sorted(w.title for w in event.workshops.all()) == ["A", "B"]
+    response = facilitator_client.post(
+        reverse("ateliers:create"),
+        {"title": "C", "event": event.pk, "new_event": "Autre"},
+    )
+    assert "new_event" in response.context["form"].errors

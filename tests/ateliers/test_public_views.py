@@ -244,3 +244,13 @@ def test_territory_filter_offers_the_places_containing_workshops(client, geo, se
     ).content.decode()
     assert "Session 2016/Territoire coopération et transitions" in html
     assert "Axe 3" not in html
+
+
+def test_each_gathered_point_links_to_its_place_in_the_workshop(client, seeds):
+    item = Item.objects.get(text="Gérer les conflits.")
+    html = client.get(reverse("ateliers:vigilance")).content.decode()
+    assert f'href="{item.get_absolute_url()}"' in html
+    assert f'href="{item.group.get_absolute_url()}"' in html
+    page = client.get(item.section.workshop.get_absolute_url()).content.decode()
+    assert f'id="item-{item.pk}"' in page
+    assert f'id="theme-{item.group.pk}"' in page
