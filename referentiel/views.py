@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import DetailView
+from taggit.models import Tag
 
 from observatoire import registry, roles
 
@@ -22,6 +23,17 @@ def _referential():
     if referential is None:
         raise Http404(_("Le référentiel n'est pas encore chargé."))
     return referential
+
+
+def entry_tags(referential):
+    """Tags of the referential's entries, most used first, with their counts."""
+    return (
+        Tag.objects.filter(
+            entry__part__referential=referential,
+        )
+        .annotate(uses=Count("entry"))
+        .order_by("-uses", "name")
+    )
 
 
 @require_GET
@@ -41,6 +53,7 @@ def overview(request):
             "parts": parts,
             "tags": referential.tags.all(),
             "entry_count": Entry.objects.filter(part__referential=referential).count(),
+            "entry_tags": entry_tags(referential),
         },
     )
 
@@ -84,6 +97,7 @@ class PartDetailView(DetailView):
         return super().get_context_data(
             entries=self.object.entries.filter(section__isnull=True),
             sections=self.object.sections.prefetch_related("entries"),
+            can_edit=roles.is_facilitator(self.request.user),
             **kwargs,
         )
 

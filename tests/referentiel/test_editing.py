@@ -41,8 +41,10 @@ def test_other_roles_cannot_edit_or_reorder(client_for, entry, role):
 def test_facilitator_sees_edit_tools_others_do_not(client_for, referential):
     url = reverse("referentiel:section", args=["competences", "attitudes"])
     assert "Monter" not in client_for("citizen").get(url).content.decode()
-    html = client_for("facilitator").get(url).content.decode()
-    assert "Modifier" in html and "Monter" in html and "Descendre" in html
+    client = client_for("facilitator")
+    for page in (url, reverse("referentiel:part", args=["competences"])):
+        html = client.get(page).content.decode()
+        assert "Modifier" in html and "Monter" in html and "Descendre" in html
 
 
 @pytest.mark.parametrize("role", ["facilitator", "superuser"])

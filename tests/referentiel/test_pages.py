@@ -47,10 +47,21 @@ def test_overview_query_count_does_not_grow_with_sections(
     client, referential, django_assert_num_queries
 ):
     """Guards the N+1 on parts → sections → entry counts (one query per section)."""
-    # referential, entry count, parts, sections (annotated), tags
-    with django_assert_num_queries(5):
+    # referential, entry count, parts, sections (annotated), entry tags, seed tags
+    with django_assert_num_queries(6):
         response = client.get(reverse("referentiel:overview"))
     assert response.status_code == 200
+
+
+def test_overview_lists_entry_tags_with_their_counts(
+    client, referential, make_initiative
+):
+    make_initiative("Repair café", ["gouvernance", "vélo"])
+    html = client.get(reverse("referentiel:overview")).content.decode()
+    tags = html[html.index('id="tags-title"') :]
+    count = Entry.objects.filter(tags__name="gouvernance").count()
+    assert f'gouvernance <span class="count">({count})</span>' in tags
+    assert "vélo" not in tags
 
 
 def test_overview_without_a_loaded_referential_is_a_404(client, db):
