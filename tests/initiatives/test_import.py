@@ -294,9 +294,10 @@ def test_csv_bad_rows_are_reported_by_line(tmp_path, geo):
         line(latitude="48.1"),
         line(nom="Trop", resume="r" * 301),
         line() + ";en trop",
+        line(latitude="quarante-huit", longitude="-4,5"),
     ]
     out, err = run(write(tmp_path, "rows.csv", "\n".join(lines) + "\n"))
-    assert "1 initiatives ont été créées, 0 mises à jour, 7 ignorées" in out
+    assert "1 initiatives ont été créées, 0 mises à jour, 8 ignorées" in out
     assert "ligne 3 ignorée : nom : obligatoire" in err
     assert "ligne 4 ignorée : commune introuvable (00000)" in err
     assert "ligne 5 ignorée : famille inconnu(s) : Inconnue" in err
@@ -304,6 +305,7 @@ def test_csv_bad_rows_are_reported_by_line(tmp_path, geo):
     assert "ligne 7 ignorée : latitude et longitude vont ensemble" in err
     assert "ligne 8 ignorée : resume : 301 caractères" in err
     assert "ligne 9 ignorée : plus de cellules que de colonnes" in err
+    assert "ligne 10 ignorée : latitude : nombre attendu, reçu « quarante-huit »" in err
     assert Initiative.objects.get().commune == geo.brest
 
 
