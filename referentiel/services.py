@@ -1,11 +1,13 @@
 """Workflows of the référentiel: loading the seed fixture, exporting, ordering
 entries and recording self-assessments."""
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Avg, Count
 
@@ -18,6 +20,12 @@ FIXTURE_PATH = Path(settings.BASE_DIR) / "fixtures" / "referentiel" / "domino.js
 # Below this many assessments a territory's means are hidden: a mean of one
 # or two answers would show individual answers to whoever knows who took it.
 MIN_GROUP_SIZE = 3
+
+
+# New self-assessments per connection and hour: enough for a workshop sharing
+# one Wi-Fi, too few to drown the territory statistics in fake answers.
+ASSESSMENT_RATE_LIMIT = 60
+RATE_WINDOW_SECONDS = 3600
 
 
 class FixtureError(Exception):
@@ -239,6 +247,8 @@ def referential_markdown(*, referential: Referential) -> str:
 def entry_move(*, entry: Entry, direction: str) -> bool:
     """Swap the entry with its neighbour in its list; False at either end."""
     siblings = Entry.objects.in_container_of(entry).select_for_update()
+    # Re-read under the lock: another facilitator may have just moved it.
+    entry = siblings.get(pk=entry.pk)
     if direction == "up":
         neighbour = siblings.filter(position__lt=entry.position).order_by("-position")
     elif direction == "down":
@@ -252,6 +262,25 @@ def entry_move(*, entry: Entry, direction: str) -> bool:
     entry.save(update_fields=["position"])
     other.save(update_fields=["position"])
     return True
+
+
+def _rate_key(ip: str) -> str:
+    # A keyed hash: the cache never holds a readable IP address.
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()
+    return f"referentiel:assessments:{digest[:32]}"
+
+
+def assessment_rate_limited(*, ip: str) -> bool:
+    return cache.get(_rate_key(ip), 0) >= ASSESSMENT_RATE_LIMIT
+
+
+def assessment_rate_count(*, ip: str) -> None:
+    key = _rate_key(ip)
+    if not cache.add(key, 1, RATE_WINDOW_SECONDS):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, RATE_WINDOW_SECONDS)
 
 
 @transaction.atomic

@@ -194,7 +194,18 @@ def assessment_start(request):
         request.POST if request.method == "POST" else None,
         domains=_domains(referential),
     )
-    if request.method == "POST" and form.is_valid():
+    ip = request.META.get("REMOTE_ADDR", "")
+    if request.method == "POST" and services.assessment_rate_limited(ip=ip):
+        messages.error(
+            request,
+            _(
+                "Trop d'autodiagnostics ont été créés depuis votre connexion dans "
+                "la dernière heure. Réessayez plus tard ; pour modifier un "
+                "autodiagnostic existant, ouvrez son adresse privée."
+            ),
+        )
+    elif request.method == "POST" and form.is_valid():
+        services.assessment_rate_count(ip=ip)
         assessment = services.assessment_save(
             referential=referential,
             levels=form.levels(),

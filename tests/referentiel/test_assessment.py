@@ -285,6 +285,23 @@ def test_service_refuses_partial_answers(referential, competencies):
     assert not Assessment.objects.exists()
 
 
+def test_new_assessments_are_rate_limited_per_connection(client, answers, monkeypatch):
+    from referentiel import services
+
+    monkeypatch.setattr(services, "ASSESSMENT_RATE_LIMIT", 2)
+    for _ in range(2):
+        assert client.post(reverse(START), answers(2)).status_code == 302
+    response = client.post(reverse(START), answers(2))
+    assert response.status_code == 200
+    assert "Trop d’autodiagnostics" in text(response)
+    assert Assessment.objects.count() == 2
+    # The answers typed are still there to submit later.
+    checked = re.findall(
+        r'value="2" id="id_level_\d+_\d" required checked', text(response)
+    )
+    assert len(checked) == 26
+
+
 def test_start_form_refuses_other_methods(client, referential):
     assert client.put(reverse(START)).status_code == 405
 
