@@ -277,8 +277,20 @@ def _facets(filterset: InitiativeFilter) -> list[Facet]:
 
 
 def _territory_facet(filterset: InitiativeFilter) -> Facet:
-    """Départements holding the current set, biggest first (links, not boxes)."""
-    counts = _counts(filterset, "territoire", "commune__parent")
+    """One level down from the chosen territory, biggest first (links): régions
+    for all France, then départements, then communes."""
+    chosen = _cleaned(filterset).get("territoire")
+    Kind = Territory.Kind
+    if chosen is None:
+        group_by, label = "commune__parent__parent", _("Par région")
+    elif chosen.kind == Kind.REGION:
+        group_by, label = "commune__parent", _("Par département")
+    elif chosen.kind in (Kind.DEPARTEMENT, Kind.EPCI):
+        group_by, label = "commune", _("Par commune")
+    else:
+        return Facet("territoire", _("Par commune"), [])
+    # Inside the chosen territory, so every filter applies, its own included.
+    counts = _counts(filterset, "", group_by)
     top = sorted(counts.items(), key=lambda item: -item[1])[:TERRITORY_FACET_SIZE]
     places = {
         pk: (slug, name)
@@ -286,13 +298,12 @@ def _territory_facet(filterset: InitiativeFilter) -> Facet:
             pk__in=[pk for pk, _ in top]
         ).values_list("pk", "slug", "name")
     }
-    chosen = _selected(filterset, "territoire")
     options = [
-        FacetOption(places[pk][0], places[pk][1], n, places[pk][0] in chosen)
+        FacetOption(places[pk][0], places[pk][1], n, False)
         for pk, n in top
         if pk in places
     ]
-    return Facet("territoire", _("Par département"), options)
+    return Facet("territoire", label, options)
 
 
 def _tag_facet(filterset: InitiativeFilter) -> Facet:

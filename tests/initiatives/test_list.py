@@ -288,3 +288,29 @@ def test_sort_options_are_labelled_in_french(client, db):
         "Commune (Z → A)",
     ):
         assert f">{label}</option>" in body
+
+
+def test_territory_facet_drills_down_one_level(client, geo, make_initiative):
+    make_initiative(commune=geo.brest)
+    make_initiative(commune=geo.brest)
+    make_initiative(commune=geo.quimper)
+    make_initiative(commune=geo.lyon)
+
+    def drill(**params):
+        found = next(
+            f
+            for f in client.get(LIST, params).context["facets"]
+            if f.key == "territoire"
+        )
+        return str(found.label), {o.label: o.count for o in found.options}
+
+    assert drill() == ("Par région", {"Bretagne": 3, "Auvergne-Rhône-Alpes": 1})
+    assert drill(territoire=geo.bretagne.slug) == ("Par département", {"Finistère": 3})
+    assert drill(territoire=geo.finistere.slug) == (
+        "Par commune",
+        {"Brest": 2, "Quimper": 1},
+    )
+    assert drill(territoire=geo.metropole.slug) == ("Par commune", {"Brest": 2})
+    assert drill(territoire=geo.brest.slug)[1] == {}
+    body = client.get(LIST, {"territoire": geo.bretagne.slug, "tri": "nom"}).content
+    assert f"territoire={geo.finistere.slug}".encode() in body
