@@ -143,3 +143,53 @@ def test_assessment_works_without_javascript(chromium, live_server, loaded):
         assert not page.get_by_role("button", name="Imprimer").is_visible()
     finally:
         context.close()
+
+
+def log_in(page, live_server, user):
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+
+
+def test_facilitator_reorders_and_edits_entries(
+    browser_page, axe, live_server, loaded, make_user
+):
+    from django.contrib.auth.models import Group
+
+    from observatoire.roles import ANIMATION
+    from referentiel.models import Entry
+
+    # Transactional tests flush the tables, groups from migrations included.
+    Group.objects.get_or_create(name=ANIMATION)
+    page = browser_page
+    log_in(page, live_server, make_user("facilitator"))
+    page.goto("/referentiel/partie/competences/attitudes/")
+    second = Entry.objects.filter(section__slug="attitudes")[1]
+    page.get_by_role("button", name=f"Monter « {second.title} »").click()
+    page.wait_for_load_state()
+    assert Entry.objects.filter(section__slug="attitudes").first() == second
+    first_link = page.locator(".ref-entries .ref-entry-title").first
+    assert first_link.inner_text() == second.title
+    assert_accessible(axe, page)
+
+    page.get_by_role("link", name=f"Modifier « {second.title} »").click()
+    page.get_by_label("Titre").fill("")
+    page.get_by_role("button", name="Enregistrer").click()
+    assert page.locator(".error-summary").is_visible()
+    assert_accessible(axe, page)
+    page.get_by_label("Titre").fill("Fonctionner en réciprocité")
+    page.get_by_label("Mots-clés").fill("réciprocité, confiance")
+    page.get_by_role("button", name="Enregistrer").click()
+    assert page.locator("h1").inner_text() == "Fonctionner en réciprocité"
+    assert page.get_by_role("link", name="réciprocité", exact=True).is_visible()
