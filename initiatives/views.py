@@ -10,6 +10,7 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseNotAllowed,
+    HttpResponseNotModified,
     JsonResponse,
     StreamingHttpResponse,
 )
@@ -177,13 +178,21 @@ def map_data(request):
     second to build and are the same for every visitor."""
     filterset = published_filter(request.GET)
     key = cache_key(filterset, "markers")
-    body = cache.get(key)
-    if body is None:
-        body = json.dumps(
-            _markers(filterset), separators=(",", ":"), ensure_ascii=False
-        )
-        cache.set(key, body, MAP_CACHE_SECONDS)
-    return HttpResponse(body, content_type="application/json")
+    # The key changes with the data: browsers revalidate and usually get a 304.
+    etag = '"{}"'.format(key.rsplit(":", 1)[-1])
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        body = cache.get(key)
+        if body is None:
+            body = json.dumps(
+                _markers(filterset), separators=(",", ":"), ensure_ascii=False
+            )
+            cache.set(key, body, MAP_CACHE_SECONDS)
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 def _markers(filterset) -> dict:

@@ -162,3 +162,18 @@ def test_list_and_map_caches_never_mix(client, make_initiative):
         client.get(MAP, {"modele": "free"})
         data = client.get(DATA, {"modele": "free"}).json()
         assert set(data) == {"legend", "markers", "errors"}
+
+
+def test_map_data_revalidates_with_etag(client, make_initiative):
+    make_initiative()
+    first = client.get(DATA)
+    etag = first["ETag"]
+    again = client.get(DATA, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again.content == b""
+    make_initiative()
+    changed = client.get(DATA, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert len(changed.json()["markers"]) == 2
+    other_filter = client.get(DATA, {"modele": "free"}, HTTP_IF_NONE_MATCH=etag)
+    assert other_filter.status_code == 200
