@@ -205,16 +205,19 @@ def referential_markdown(*, referential: Referential) -> str:
     entries = list(
         Entry.objects.filter(part__referential=referential).order_by("position", "pk")
     )
-    lines = [f"# {referential.title}", ""]
-    lines += [
+    about = [
         f"Source : {referential.source_publisher} — {referential.seed_title}",
         f"<{referential.source_url}>" if referential.source_url else "",
         f"Auteurs : {referential.authors}",
         f"Licence : {referential.licence}",
-        "",
-        referential.programme,
-        "",
+        f"Mots-clés : {', '.join(sorted(referential.tags.names()))}",
+        f"Thème : {referential.theme}",
+        f"Défi auquel répond cette connaissance : {referential.challenge}",
+        f"Communautés d'intérêt : {referential.communities}",
     ]
+    # Two trailing spaces: a Markdown line break, one fact per line.
+    lines = [f"# {referential.title}", "", "  \n".join(a for a in about if a), ""]
+    lines += [referential.programme, ""]
     lines += [f"- {objective}" for objective in referential.objective_list]
     lines += ["", "## Introduction", "", referential.introduction, ""]
 

@@ -174,6 +174,8 @@ def test_markdown_export_is_a_download_with_the_attribution(client, referential)
     text = response.content.decode()
     assert text.startswith("# Le référentiel lié à la coopération, la co-création")
     assert "Licence : CC BY-SA 4.0" in text
+    assert "Mots-clés : coopération, création" in text
+    assert "Thème : Blockchain, Collectivité" in text
     assert "### Des attitudes pour participer à un groupe coopératif" in text
     assert "- **Animer le collectif** : la coopération n’est pas spontanée" in text
 
@@ -192,3 +194,16 @@ def test_markdown_export_is_a_download_with_the_attribution(client, referential)
 def test_read_only_pages_refuse_post(client, referential, url):
     assert client.get(url).status_code == 200
     assert client.post(url).status_code == 405
+
+
+def test_markdown_export_renders_as_the_referential_structure(client, referential):
+    import markdown
+
+    html = markdown.markdown(
+        client.get(reverse("referentiel:markdown")).content.decode()
+    )
+    assert html.count("<h1>") == 1
+    assert html.count("<h2>") == 1 + Part.objects.count()  # introduction + parts
+    assert html.count("<h3>") == Section.objects.count()
+    assert html.count("<li>") == 3 + Entry.objects.count()  # objectives + entries
+    assert "Licence : CC BY-SA 4.0<br />" in html
