@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Avg, Count
+from taggit.models import Tag
 
 from observatoire.models import Territory
 
@@ -197,6 +198,15 @@ def _load_remedies(remedies: dict, *, update: bool) -> None:
 
 def current_referential() -> Referential | None:
     return Referential.objects.order_by("pk").first()
+
+
+def entry_tags(*, referential: Referential):
+    """Tags of the referential's entries, most used first, with their counts."""
+    return (
+        Tag.objects.filter(entry__part__referential=referential)
+        .annotate(uses=Count("entry"))
+        .order_by("-uses", "name")
+    )
 
 
 def referential_markdown(*, referential: Referential) -> str:

@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import DetailView
-from taggit.models import Tag
 
 from observatoire import registry, roles
 
@@ -23,17 +22,6 @@ def _referential():
     if referential is None:
         raise Http404(_("Le référentiel n'est pas encore chargé."))
     return referential
-
-
-def entry_tags(referential):
-    """Tags of the referential's entries, most used first, with their counts."""
-    return (
-        Tag.objects.filter(
-            entry__part__referential=referential,
-        )
-        .annotate(uses=Count("entry"))
-        .order_by("-uses", "name")
-    )
 
 
 @require_GET
@@ -53,7 +41,7 @@ def overview(request):
             "parts": parts,
             "tags": referential.tags.all(),
             "entry_count": Entry.objects.filter(part__referential=referential).count(),
-            "entry_tags": entry_tags(referential),
+            "entry_tags": services.entry_tags(referential=referential),
         },
     )
 
