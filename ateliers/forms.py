@@ -208,7 +208,13 @@ class ItemForm(forms.ModelForm):
 class PasteForm(NewEventMixin, forms.Form):
     text = forms.CharField(
         label=gettext_lazy("Texte de la synthèse"),
-        widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}),
+        widget=forms.Textarea(
+            attrs={
+                "rows": 18,
+                "spellcheck": "false",
+                "data-max-chars": parsing.MAX_CHARS,
+            }
+        ),
         strip=False,
         help_text=gettext_lazy(
             "Collez le texte tel quel (pad, wiki, traitement de texte) : intitulés "

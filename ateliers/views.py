@@ -262,7 +262,11 @@ def workshop_import(request):
     return render(
         request,
         "ateliers/workshop_import.html",
-        {"form": form, "parsed": parsed.as_dict() if parsed else None},
+        {
+            "form": form,
+            "parsed": parsed.as_dict() if parsed else None,
+            "max_chars": f"{parsing.MAX_CHARS:,}".replace(",", "\u202f"),
+        },
     )
 
 

@@ -11,7 +11,33 @@
   var timer = null;
   var pending = null;
 
+  var maxChars = parseInt(textarea.dataset.maxChars || "0", 10);
+
+  function tooLong() {
+    return maxChars > 0 && textarea.value.length > maxChars;
+  }
+
+  function showTooLong() {
+    var message = document.createElement("p");
+    message.className = "field-error";
+    message.textContent = target.dataset.tooLong;
+    target.replaceChildren(message);
+  }
+
+  // A body over the server's upload limit would get a bare error page: say it here.
+  form.addEventListener("submit", function (event) {
+    if (tooLong()) {
+      event.preventDefault();
+      showTooLong();
+      textarea.focus();
+    }
+  });
+
   function refresh() {
+    if (tooLong()) {
+      showTooLong();
+      return;
+    }
     if (pending) {
       pending.abort();
     }
