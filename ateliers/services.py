@@ -312,6 +312,23 @@ def item_outdent(*, item: Item) -> bool:
 
 
 @transaction.atomic
+def item_move_to(*, item: Item, section: Section, group: Group | None = None) -> None:
+    """Move `item` and its sub-items to the end of another section or theme."""
+    old_siblings = item.siblings().exclude(pk=item.pk)
+    descendants, level = [], [item.pk]
+    while level:
+        level = list(Item.objects.filter(parent__in=level).values_list("pk", flat=True))
+        descendants += level
+    item.section, item.group, item.parent = section, group, None
+    item.position = _next_position(
+        Item.objects.filter(section=section, group=group, parent=None)
+    )
+    item.save(update_fields=["section", "group", "parent", "position"])
+    Item.objects.filter(pk__in=descendants).update(section=section, group=group)
+    _renumber(old_siblings.order_by("position", "pk"))
+
+
+@transaction.atomic
 def object_delete(*, obj) -> None:
     """Delete and close the gap in the positions of its siblings."""
     if isinstance(obj, Item):

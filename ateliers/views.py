@@ -317,6 +317,7 @@ def workshop_edit(request, slug):
             "sections": sections,
             "new_section_form": SectionForm(prefix="new"),
             "image_form": SummaryImageForm(),
+            "targets": _targets(sections),
         },
     )
 
@@ -448,12 +449,45 @@ def object_action(request, slug, kind, pk, action):
                 )
                 % {"max": parsing.MAX_DEPTH},
             )
+    elif action == "deplacer" and kind == "element":
+        section, group = _target(workshop, request.POST.get("target", ""))
+        if section is None:
+            messages.error(
+                request, _("Choisissez une partie ou un thème de l'atelier.")
+            )
+        else:
+            services.item_move_to(item=obj, section=section, group=group)
+            messages.success(request, _("Élément déplacé."))
     elif action == "desindenter" and kind == "element":
         if not services.item_outdent(item=obj):
             messages.error(request, _("Cet élément est déjà au premier niveau."))
     else:
         raise Http404
     return _back(workshop, anchor)
+
+
+def _target(workshop, value: str):
+    """ "s12" (a section) or "g34" (a theme) of `workshop`, else (None, None)."""
+    kind, _sep, pk = value.partition("-")
+    if not pk.isdigit():
+        return None, None
+    if kind == "s":
+        return workshop.sections.filter(pk=pk).first(), None
+    if kind == "g":
+        group = Group.objects.filter(pk=pk, section__workshop=workshop).first()
+        if group:
+            return group.section, group
+    return None, None
+
+
+def _targets(sections) -> list[tuple[str, str]]:
+    choices = []
+    for section in sections:
+        choices.append((f"s-{section.pk}", section.display_heading))
+        for number, group in enumerate(section.group_list, start=1):
+            label = f"{section.display_heading} › {number}. {group.title}"
+            choices.append((f"g-{group.pk}", label[:120]))
+    return choices
 
 
 @facilitator_required

@@ -434,3 +434,44 @@ def test_facilitator_names_a_new_event_without_the_admin(facilitator_client, db)
         {"title": "C", "event": event.pk, "new_event": "Autre"},
     )
     assert "new_event" in response.context["form"].errors
+
+
+def test_move_an_item_with_its_sub_items_to_another_theme_or_section(
+    facilitator_client, workshop
+):
+    b = Item.objects.get(text="b")
+    facilitator_client.post(action_url(workshop, "element", b.pk, "indenter"))
+    a = Item.objects.get(text="a")  # now holds b
+    second = Group.objects.get(title="Second thème")
+    facilitator_client.post(
+        action_url(workshop, "element", a.pk, "deplacer"), {"target": f"g-{second.pk}"}
+    )
+    assert texts(second.items.filter(parent=None)) == ["a"]
+    b.refresh_from_db()
+    assert (b.group, b.parent.text) == (second, "a")
+    assert texts(Group.objects.get(title="Premier thème").items.all()) == ["c"]
+    assert Group.objects.get(title="Premier thème").items.get().position == 0
+    enjeux = workshop.sections.get(kind="enjeux")
+    facilitator_client.post(
+        action_url(workshop, "element", a.pk, "deplacer"), {"target": f"s-{enjeux.pk}"}
+    )
+    assert texts(enjeux.items.filter(group=None, parent=None)) == ["e1", "e2", "a"]
+    b.refresh_from_db()
+    assert (b.section, b.group) == (enjeux, None)
+
+
+def test_move_to_a_foreign_or_bogus_target_is_refused(
+    facilitator_client, workshop, make_workshop
+):
+    other = make_workshop("Autre\n\nEnjeux\n- z\n")
+    foreign = other.sections.get()
+    item = Item.objects.get(text="e1")
+    for target in (f"s-{foreign.pk}", "g-999999", "x-1", "", "s-abc"):
+        response = facilitator_client.post(
+            action_url(workshop, "element", item.pk, "deplacer"),
+            {"target": target},
+            follow=True,
+        )
+        assert "Choisissez une partie" in response.content.decode()
+    item.refresh_from_db()
+    assert item.section.workshop == workshop
