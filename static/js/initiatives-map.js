@@ -122,7 +122,14 @@
     })
     .then(function (data) {
       var used = {};
+      var bounds = L.latLngBounds([]);
+      var mainland = L.latLngBounds([]);
+      var france = L.latLngBounds([41, -5.6], [51.2, 9.8]);
       var markers = data.markers.map(function (row) {
+        bounds.extend([row[1], row[2]]);
+        if (france.contains([row[1], row[2]])) {
+          mainland.extend([row[1], row[2]]);
+        }
         var entry = data.legend[row[3]] || { colour: "#1f4e8c" };
         used[row[3]] = true;
         var marker = L.circleMarker([row[1], row[2]], {
@@ -136,10 +143,14 @@
         marker.on("click", openPopup);
         return marker;
       });
-      clusters.addLayers(markers);
-      if (markers.length) {
-        map.fitBounds(clusters.getBounds(), { maxZoom: 13, padding: [20, 20] });
+      // Bounds from the data (the cluster group is still filling in, chunk by
+      // chunk). Overseas points would zoom out to the whole world: frame
+      // mainland France when it has points; zooming out shows the rest.
+      var frame = mainland.isValid() ? mainland : bounds;
+      if (frame.isValid()) {
+        map.fitBounds(frame, { maxZoom: 13, padding: [20, 20] });
       }
+      clusters.addLayers(markers);
       showLegend(data.legend, used);
       say(texts.loaded.replace("%(count)s", markers.length.toLocaleString("fr-FR")));
       block.setAttribute("data-markers", String(markers.length));
