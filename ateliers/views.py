@@ -361,6 +361,12 @@ def workshop_publish(request, slug):
 @require_POST
 def workshop_image(request, slug):
     workshop = _editable(slug)
+    if request.POST.get("action") == "remove":
+        workshop.summary_image.delete(save=False)
+        workshop.summary_image_alt = ""
+        workshop.save(update_fields=["summary_image", "summary_image_alt"])
+        messages.success(request, _("Schéma résumé retiré."))
+        return _back(workshop, "schema")
     form = SummaryImageForm(request.POST, request.FILES)
     if form.is_valid():
         processed = form.cleaned_data["image"]

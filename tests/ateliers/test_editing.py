@@ -1,6 +1,7 @@
 """Facilitators create and edit workshops from the site; nobody else can."""
 
 import io
+import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -368,6 +369,11 @@ def test_upload_summary_image(facilitator_client, workshop):
     facilitator_client.post(url("publish", workshop), {"action": "publish"})
     html = facilitator_client.get(workshop.get_absolute_url()).content.decode()
     assert 'alt="Trois cercles reliés."' in html
+    stored = workshop.summary_image.path
+    facilitator_client.post(url("image", workshop), {"action": "remove"})
+    workshop.refresh_from_db()
+    assert not workshop.summary_image and not workshop.summary_image_alt
+    assert not os.path.exists(stored)
 
 
 @pytest.mark.parametrize(
