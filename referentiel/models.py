@@ -192,13 +192,6 @@ class Entry(models.Model):
     def container(self):
         return self.section or self.part
 
-    @property
-    def source_text(self) -> str:
-        """The entry as one line of the source document."""
-        if self.description:
-            return f"{self.title} : {self.description}"
-        return self.title
-
 
 class AssessmentQuerySet(models.QuerySet):
     def within(self, territory: Territory):

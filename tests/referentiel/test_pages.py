@@ -207,3 +207,13 @@ def test_markdown_export_renders_as_the_referential_structure(client, referentia
     assert html.count("<h3>") == Section.objects.count()
     assert html.count("<li>") == 3 + Entry.objects.count()  # objectives + entries
     assert "Licence : CC BY-SA 4.0<br />" in html
+
+
+def test_initiative_page_shows_referential_entries_sharing_its_tags(
+    client, referential, make_initiative
+):
+    initiative = make_initiative("Conseil de quartier", ["gouvernance"])
+    html = client.get(initiative.get_absolute_url()).content.decode()
+    related = html[html.index('id="related-title"') :]
+    assert "Référentiel des compétences de coopération" in related
+    assert "Choisir les règles (charte)" in related
