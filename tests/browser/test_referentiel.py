@@ -193,3 +193,26 @@ def test_facilitator_reorders_and_edits_entries(
     page.get_by_role("button", name="Enregistrer").click()
     assert page.locator("h1").inner_text() == "Fonctionner en réciprocité"
     assert page.get_by_role("link", name="réciprocité", exact=True).is_visible()
+
+
+def test_agent_aggregates_page_is_accessible(
+    browser_page, axe, live_server, loaded, make_user, geo
+):
+    from django.contrib.auth.models import Group
+
+    from observatoire.roles import AGENTS
+    from referentiel.models import Entry
+    from referentiel.services import assessment_save
+
+    Group.objects.get_or_create(name=AGENTS)
+    levels = {entry.pk: 3 for entry in Entry.objects.competencies()}
+    for _ in range(3):
+        assessment_save(
+            referential=loaded, levels=levels, subject="group", territory=geo.brest
+        )
+    page = browser_page
+    log_in(page, live_server, make_user("agent"))
+    page.goto("/referentiel/autodiagnostic/statistiques/")
+    row = page.get_by_role("row", name="Brest (29)")
+    assert "3,0" in row.inner_text()
+    assert_accessible(axe, page)
