@@ -114,3 +114,14 @@ def test_browsing_pages_have_no_wcag_violation(browser_page, axe, places, path):
         wait_for_markers(browser_page)
     assert_accessible(axe, browser_page)
     assert browser_page.locator("h1").count() == 1
+
+
+def test_thousands_of_markers_load_in_chunks(browser_page, places):
+    from initiatives.generator import initiatives_generate_demo
+
+    initiatives_generate_demo(count=4000, seed=7)
+    browser_page.goto("/carte/")
+    assert wait_for_markers(browser_page) == 4031
+    status = browser_page.inner_text("#map-status").replace("\u202f", " ")
+    assert "4 031 initiatives placées sur la carte" in status
+    assert browser_page.locator(".marker-cluster").count() >= 1
