@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -48,14 +49,32 @@ class FilterMixin:
         return {
             "events": Event.objects.filter(workshops__in=published).distinct(),
             "territories": _territory_choices(published),
-            "tags": Tag.objects.filter(
-                taggit_taggeditem_items__content_type__app_label="ateliers"
-            )
-            .distinct()
-            .order_by("name"),
+            "tags": _public_tags(published),
             "current": self.current,
             "querystring_without_page": _querystring(self.request),
         }
+
+
+def _public_tags(workshops):
+    """Tags of published workshops and of their items (never a draft's)."""
+    tagged = "taggit_taggeditem_items"
+    on_workshop = Q(
+        **{
+            f"{tagged}__content_type__app_label": "ateliers",
+            f"{tagged}__content_type__model": "workshop",
+            f"{tagged}__object_id__in": workshops.values("pk"),
+        }
+    )
+    on_item = Q(
+        **{
+            f"{tagged}__content_type__app_label": "ateliers",
+            f"{tagged}__content_type__model": "item",
+            f"{tagged}__object_id__in": Item.objects.filter(
+                section__workshop__in=workshops
+            ).values("pk"),
+        }
+    )
+    return Tag.objects.filter(on_workshop | on_item).distinct().order_by("name")
 
 
 def _territory_choices(workshops) -> list[Territory]:

@@ -254,3 +254,14 @@ def test_each_gathered_point_links_to_its_place_in_the_workshop(client, seeds):
     page = client.get(item.section.workshop.get_absolute_url()).content.decode()
     assert f'id="item-{item.pk}"' in page
     assert f'id="theme-{item.group.pk}"' in page
+
+
+def test_filter_tags_never_reveal_a_draft(client, make_workshop):
+    make_workshop("Public\n\nEnjeux\n- x\n", tags=["visible"])
+    draft = make_workshop(
+        "Secret\n\nEnjeux\n- y\n", tags=["projet-secret"], published=False
+    )
+    Item.objects.get(section__workshop=draft).tags.set(["piste-secrete"])
+    html = client.get(reverse("ateliers:enjeux")).content.decode()
+    assert 'value="visible"' in html
+    assert "secret" not in html
