@@ -27,6 +27,11 @@ urlpatterns = [
         views.assessment_aggregates,
         name="assessment_aggregates",
     ),
+    path(
+        "autodiagnostic/statistiques/export.csv",
+        views.assessment_aggregates_csv,
+        name="assessment_aggregates_csv",
+    ),
     path("autodiagnostic/<str:token>/", views.assessment_detail, name="assessment"),
     path(
         "autodiagnostic/<str:token>/modifier/",

@@ -337,15 +337,20 @@ def assessment_attach(request, token):
     return redirect(assessment)
 
 
-@roles.role_required(roles.MODERATION, roles.AGENTS)
-@require_GET
-def assessment_aggregates(request):
+def _aggregates(request):
     referential = _referential()
     form = AggregatesFilterForm(request.GET or None)
     territory = form.cleaned_data["territoire"] if form.is_valid() else None
     domains, rows = services.assessment_aggregates(
         referential=referential, territory=territory
     )
+    return form, territory, domains, rows
+
+
+@roles.role_required(roles.MODERATION, roles.AGENTS)
+@require_GET
+def assessment_aggregates(request):
+    form, territory, domains, rows = _aggregates(request)
     return render(
         request,
         "referentiel/assessment_aggregates.html",
@@ -355,5 +360,32 @@ def assessment_aggregates(request):
             "form": form,
             "territory": territory,
             "min_group_size": services.MIN_GROUP_SIZE,
+            "querystring": request.GET.urlencode(),
         },
     )
+
+
+@roles.role_required(roles.MODERATION, roles.AGENTS)
+@require_GET
+def assessment_aggregates_csv(request):
+    _form, _territory, domains, rows = _aggregates(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="autodiagnostics.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(
+        [_("Territoire"), _("Code"), _("Autodiagnostics")]
+        + [_cell(domain.short_title) for domain in domains]
+    )
+    for row in rows:
+        if row.is_total:
+            name, code = _("Ensemble"), ""
+        elif row.territory:
+            name, code = row.territory.name, row.territory.code
+        else:
+            name, code = _("Sans territoire"), ""
+        writer.writerow(
+            [name, code, row.count]
+            + ["" if mean is None else f"{mean:.2f}" for mean in row.means]
+        )
+    return response

@@ -422,6 +422,22 @@ def test_aggregates_show_counts_and_means_per_territory(
         assert assessment.token not in html
 
 
+def test_aggregates_export_as_csv_for_agents_only(client_for, make_assessment, geo):
+    for level in (1, 2, 3):
+        make_assessment(default=level, territory=geo.brest)
+    make_assessment(default=4, territory=geo.lyon)
+    url = reverse("referentiel:assessment_aggregates_csv")
+    assert client_for("citizen").get(url).status_code == 403
+    response = client_for("agent").get(url, {"territoire": "Finistère"})
+    rows = list(
+        csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";")
+    )
+    assert rows[0][:3] == ["Territoire", "Code", "Autodiagnostics"]
+    assert rows[1] == ["Brest", "29019", "3", "2.00", "2.00", "2.00", "2.00"]
+    assert rows[-1][:3] == ["Ensemble", "", "3"]
+    assert not any("Lyon" in row for row in rows)
+
+
 def test_aggregates_can_be_narrowed_to_a_territory(client_for, make_assessment, geo):
     make_assessment(territory=geo.brest)
     make_assessment(territory=geo.lyon)
