@@ -107,10 +107,12 @@ def test_without_javascript_the_map_page_is_the_list(chromium, live_server, plac
         context.close()
 
 
-@pytest.mark.parametrize("path", ["/initiatives/", "/carte/", "/donnees-ouvertes/"])
+@pytest.mark.parametrize(
+    "path", ["/initiatives/", "/carte/", "/carte/embed/", "/donnees-ouvertes/"]
+)
 def test_browsing_pages_have_no_wcag_violation(browser_page, axe, places, path):
     browser_page.goto(path)
-    if path == "/carte/":
+    if path.startswith("/carte/"):
         wait_for_markers(browser_page)
     assert_accessible(axe, browser_page)
     assert browser_page.locator("h1").count() == 1
@@ -125,3 +127,10 @@ def test_thousands_of_markers_load_in_chunks(browser_page, places):
     status = browser_page.inner_text("#map-status").replace("\u202f", " ")
     assert "4 031 initiatives placées sur la carte" in status
     assert browser_page.locator(".marker-cluster").count() >= 1
+
+
+def test_embedded_map_shows_the_filtered_markers(browser_page, places):
+    browser_page.goto(f"/carte/embed/?territoire={places['rhone'].slug}")
+    assert wait_for_markers(browser_page) == 1
+    assert not browser_page.is_visible("#embed-list")
+    assert browser_page.locator("h1").count() == 1
