@@ -1,9 +1,13 @@
 """Faceted browsing of published initiatives, shared by the list, the map, the
 embeddable map and the exports: the same query string selects the same set.
 
-Facet counts are "disjunctive": the count next to an option is the number of
-initiatives the page would show with that option ticked, given every *other*
-facet. Each facet costs one GROUP BY query, whatever the number of options.
+Options ticked within one facet combine with OR, facets with AND. Counts are
+"disjunctive": the count next to an option is the number of initiatives having
+it among those matching every *other* facet, so ticking it shows that many
+more (or exactly that many when nothing else in its facet is ticked). The
+territory facet instead drills down inside the chosen territory. Each facet
+costs one GROUP BY query whatever the number of options, and the results are
+cached until the data changes.
 """
 
 import hashlib
@@ -114,9 +118,6 @@ class InitiativeFilter(django_filters.FilterSet):
     class Meta:
         model = Initiative
         fields: list[str] = []
-
-    # Query-string keys of the facets that list their options with counts.
-    FACETS = ("type", "famille", "niveau", "modele", "territoire", "tag")
 
     def filter_text(self, qs, name, value):
         return qs.search(value)
