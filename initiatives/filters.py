@@ -19,7 +19,8 @@ from django.core.cache import cache
 from django.db.models import Count, Max
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from taggit.models import Tag
+from taggit.managers import TaggableManager
+from taggit.models import Tag, TaggedItem
 
 from initiatives.models import ActionLevel, Category, Family, Initiative
 from observatoire.models import Territory
@@ -44,8 +45,23 @@ class AnyRelatedFilter(django_filters.ModelMultipleChoiceFilter):
     def filter(self, qs, value):
         if not value:
             return qs
-        linked = Initiative.objects.filter(**{f"{self.relation}__in": value})
-        return qs.filter(pk__in=linked.values("pk"))
+        return qs.filter(pk__in=linked_ids(self.relation, value))
+
+
+def linked_ids(relation: str, objects):
+    """Ids of initiatives linked to any of `objects`, read from the link table
+    alone (no join back to the initiatives)."""
+    field = Initiative._meta.get_field(relation)
+    if isinstance(field, TaggableManager):
+        return TaggedItem.objects.filter(
+            content_type__app_label="initiatives",
+            content_type__model="initiative",
+            tag__in=objects,
+        ).values("object_id")
+    through = field.remote_field.through
+    return through.objects.filter(
+        **{f"{field.m2m_reverse_field_name()}__in": objects}
+    ).values(field.m2m_column_name())
 
 
 class InitiativeFilter(django_filters.FilterSet):
