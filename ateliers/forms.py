@@ -3,6 +3,7 @@ import re
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from taggit.forms import TagField
 
 from ateliers import parsing
 from ateliers.models import Event, Group, Item, Section, Workshop
@@ -189,10 +190,29 @@ class GroupForm(forms.ModelForm):
 
 
 class ItemForm(forms.ModelForm):
+    # Declared rather than from the model: taggit's model field reads the tags
+    # with a query of its own, one per item on the editing page.
+    tags = TagField(
+        label=gettext_lazy("Mots-clés"),
+        required=False,
+        help_text=gettext_lazy("Séparés par des virgules."),
+    )
+
     class Meta:
         model = Item
-        fields = ["text", "tags"]
+        fields = ["text"]
         widgets = {"text": forms.TextInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "tags" not in self.initial:
+            self.initial["tags"] = list(self.instance.tags.all())
+
+    def save(self, commit=True):
+        item = super().save(commit=commit)
+        if commit:
+            item.tags.set(self.cleaned_data["tags"])
+        return item
 
     def clean_text(self):
         text = _one_line(self.cleaned_data["text"])

@@ -164,13 +164,11 @@ class GatheredView(FilterMixin, ListView):
         sections = Section.objects.filter(kind__in=kinds, workshop__in=workshops)
         tag = self.request.GET.get("tag", "")
         if tag:
-            tagged_workshops = Workshop.objects.filter(tags__slug=tag)
-            tagged_items = Item.objects.filter(tags__slug=tag)
+            # A tag on the workshop or on one of the section's own items.
+            tagged = Q(workshop__tags__slug=tag) | Q(items__tags__slug=tag)
             sections = sections.filter(
-                pk__in=Section.objects.filter(workshop__in=tagged_workshops).values(
-                    "pk"
-                )
-            ) | sections.filter(pk__in=tagged_items.values("section"))
+                pk__in=Section.objects.filter(tagged).values("pk")
+            )
             self.current["tag"] = tag
         return sections.select_related(
             "workshop__event", "workshop__territory__parent"
@@ -180,13 +178,8 @@ class GatheredView(FilterMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["sections"] = services.load_tree(context["sections"])
         context.update(self.filter_choices())
-        kinds, title, intro = GATHERED[self.gathered]
-        context.update(
-            title=title,
-            intro=intro,
-            gathered=self.gathered,
-            other_views=[(key, value[1]) for key, value in GATHERED.items()],
-        )
+        _kinds, title, intro = GATHERED[self.gathered]
+        context.update(title=title, intro=intro, gathered=self.gathered)
         return context
 
 
@@ -316,6 +309,9 @@ def workshop_edit(request, slug):
         form.save_m2m()
         messages.success(request, _("Informations de l'atelier enregistrées."))
         return redirect("ateliers:edit", slug=workshop.slug)
+    if form.is_bound:
+        # Validation wrote the rejected values on the instance: show the saved ones.
+        workshop = _editable(slug)
     sections = services.workshop_tree(workshop)
     for section in sections:
         section.form = SectionForm(instance=section, prefix=f"s{section.pk}")
@@ -389,6 +385,7 @@ def workshop_image(request, slug):
     form = SummaryImageForm(request.POST, request.FILES)
     if form.is_valid():
         processed = form.cleaned_data["image"]
+        workshop.summary_image.delete(save=False)
         workshop.summary_image.save(processed.image.name, processed.image, save=False)
         workshop.summary_image_alt = form.cleaned_data["alt"]
         workshop.save(update_fields=["summary_image", "summary_image_alt"])

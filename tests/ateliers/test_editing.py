@@ -481,3 +481,21 @@ def test_move_to_a_foreign_or_bogus_target_is_refused(
         assert "Choisissez une partie" in response.content.decode()
     item.refresh_from_db()
     assert item.section.workshop == workshop
+
+
+def test_edit_page_query_count_does_not_grow_with_items(
+    facilitator_client, make_workshop, django_assert_max_num_queries
+):
+    """Guards the N+1 on items' tags and sub-items in the per-object forms."""
+    small = make_workshop("Petit\n\nEnjeux\n- a\n", published=False)
+    big_lines = "".join(f"- e{n}\n  - s{n}\n" for n in range(30))
+    big = make_workshop(f"Grand\n\nEnjeux\n{big_lines}1. T\n  - t\n", published=False)
+    for item in Item.objects.filter(section__workshop=big)[:10]:
+        item.tags.set(["x"])
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small_queries:
+        facilitator_client.get(url("edit", small))
+    with django_assert_max_num_queries(len(small_queries) + 2):
+        facilitator_client.get(url("edit", big))
