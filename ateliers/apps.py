@@ -19,11 +19,17 @@ class AteliersConfig(AppConfig):
             territory_field="territory",
         )
         # Tagged items (a vigilance point, a question to investigate) show on
-        # tag pages next to whole workshops.
+        # tag pages next to whole workshops. Untagged ones are left out: they
+        # have no page of their own and would only crowd the sitemap.
         registry.register(
             Item,
             label=_("Éléments d'ateliers"),
-            public=lambda: Item.objects.filter(
-                section__workshop__status=Workshop.Status.PUBLISHED
-            ).select_related("section__workshop"),
+            public=lambda: (
+                Item.objects.filter(
+                    section__workshop__status=Workshop.Status.PUBLISHED,
+                    tags__isnull=False,
+                )
+                .distinct()
+                .select_related("section__workshop")
+            ),
         )

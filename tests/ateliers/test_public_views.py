@@ -265,3 +265,16 @@ def test_filter_tags_never_reveal_a_draft(client, make_workshop):
     html = client.get(reverse("ateliers:enjeux")).content.decode()
     assert 'value="visible"' in html
     assert "secret" not in html
+
+
+def test_tag_page_lists_tagged_items_and_sitemap_skips_untagged_ones(
+    client, make_workshop
+):
+    workshop = make_workshop("Atelier\n\nEnjeux\n- enjeu étiqueté\n- enjeu simple\n")
+    tagged = Item.objects.get(text="enjeu étiqueté")
+    tagged.tags.set(["eau"])
+    html = client.get(reverse("tag_detail", args=["eau"])).content.decode()
+    assert f'href="{tagged.get_absolute_url()}"' in html
+    sitemap = client.get("/sitemap.xml").content.decode()
+    assert workshop.get_absolute_url() in sitemap
+    assert sitemap.count("#item-") == 1
