@@ -137,3 +137,24 @@ def test_moderation_pages_are_accessible(
     page.wait_for_selector("text=est refusée")
     pending.refresh_from_db()
     assert pending.status == Initiative.Status.REJECTED
+
+
+def test_form_errors_work_without_javascript(chromium, live_server, geo):
+    context = chromium.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto("/initiatives/proposer/")
+        assert not page.is_visible("#point-picker-map")
+        page.click("button:has-text('Envoyer la proposition')")
+        page.wait_for_selector(".error-summary")
+        assert page.is_visible("text=Cochez cette case pour envoyer la proposition")
+    finally:
+        context.close()
+
+
+def test_form_errors_are_accessible(browser_page, geo, axe):
+    page = browser_page
+    page.goto("/initiatives/proposer/")
+    page.click("button:has-text('Envoyer la proposition')")
+    page.wait_for_selector(".error-summary")
+    assert_accessible(axe, page)
