@@ -3,11 +3,12 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from ateliers import parsing, services
 from ateliers.models import Item, Section, Workshop
 from tests.ateliers.conftest import SEED_FILES, SEEDS_DIR
-from tests.ateliers.test_parsing import assert_no_line_lost
+from tests.ateliers.test_parsing import assert_no_line_lost, lines
 
 SHARED_SEEDS = Path("/work/shared/seeds")
 
@@ -94,3 +95,22 @@ def test_demo_module_summary(db):
     out = io.StringIO()
     assert demo.load(stdout=out) == "4 ateliers (4 créés)"
     assert demo.load(stdout=out) == "4 ateliers (0 créés)"
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(lines)
+def test_database_stores_any_parsed_structure_faithfully(db, parts):
+    parsed = parsing.parse("\n".join(parts))
+    workshop = services.workshop_create_from_parsed(parsed=parsed)
+    stored = services.workshop_as_dict(workshop)
+    expected = parsed.as_dict()
+    if parsed.title:
+        expected["title"] = parsed.title
+    else:
+        expected["title"] = "Atelier sans titre"
+    assert stored == expected
+    workshop.delete()
