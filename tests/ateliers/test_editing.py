@@ -52,6 +52,18 @@ def test_anonymous_is_sent_to_login(client, workshop):
         response = client.get(target)
         assert response.status_code == 302
         assert "/compte/connexion/" in response["Location"]
+    item = Item.objects.filter(section__workshop=workshop).first()
+    for target in (
+        url("publish", workshop),
+        action_url(workshop, "element", item.pk, "supprimer"),
+        reverse("ateliers:import_preview"),
+    ):
+        response = client.post(target, {"action": "publish", "text": "x"})
+        assert response.status_code == 302
+        assert "/compte/connexion/" in response["Location"]
+    workshop.refresh_from_db()
+    assert workshop.status == Workshop.Status.DRAFT
+    assert Item.objects.filter(pk=item.pk).exists()
 
 
 @pytest.mark.parametrize("role", NOT_FACILITATORS)
@@ -68,12 +80,30 @@ def test_other_roles_get_403_everywhere(client_for, workshop, role):
         (url("section_add", workshop), {"new-kind": "enjeux"}),
         (action_url(workshop, "element", item.pk, "supprimer"), {}),
         (action_url(workshop, "section", section.pk, "monter"), {}),
+        (url("edit", workshop), {"title": "piraté"}),
+        (url("image", workshop), {"action": "remove"}),
+        (reverse("ateliers:create"), {"title": "piraté"}),
+        (reverse("ateliers:import"), {"text": "piraté", "action": "save"}),
+        (
+            reverse("ateliers:object_update", args=[workshop.slug, "element", item.pk]),
+            {f"i{item.pk}-text": "piraté"},
+        ),
+        (
+            reverse(
+                "ateliers:child_add",
+                args=[workshop.slug, "section", section.pk, "theme"],
+            ),
+            {f"new-g{section.pk}-title": "piraté"},
+        ),
     ]
     for target, data in posts:
         assert client.post(target, data).status_code == 403, target
     workshop.refresh_from_db()
     assert workshop.status == Workshop.Status.DRAFT
+    assert workshop.title == "Atelier édité"
     assert Item.objects.filter(pk=item.pk).exists()
+    assert not Item.objects.filter(text="piraté").exists()
+    assert not Workshop.objects.filter(title="piraté").exists()
 
 
 def test_superuser_can_edit(client_for, workshop):
