@@ -266,7 +266,9 @@ def initiatives_generate_demo(
                 source=DEMO_SOURCE,
                 is_demo=True,
             )
-            initiative.search_text = initiative.build_search_text()
+            initiative.search_text = initiative.build_search_text(
+                commune_name=commune_name
+            )
             batch.append(initiative)
         _save_batch(batch, rng, families, levels, resources, tags, content_type)
         made += len(batch)

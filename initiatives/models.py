@@ -265,20 +265,26 @@ class Initiative(models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = unique_initiative_slug(self.name, exclude_pk=self.pk)
-        self.search_text = self.build_search_text()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and set(update_fields) & set(self.SEARCHED_FIELDS):
+        # The commune's name is searched too ("jardin brest").
+        sources = {*self.SEARCHED_FIELDS, "commune", "commune_id"}
+        if update_fields is None:
+            self.search_text = self.build_search_text()
+        elif set(update_fields) & sources:
+            self.search_text = self.build_search_text()
             kwargs["update_fields"] = {*update_fields, "search_text"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("initiatives:detail", args=[self.slug])
 
-    def build_search_text(self) -> str:
-        """The folded text free-text search looks into (bulk_create callers too)."""
-        return fold(
-            " ".join(getattr(self, name) or "" for name in self.SEARCHED_FIELDS)
-        )
+    def build_search_text(self, *, commune_name: str | None = None) -> str:
+        """The folded text free-text search looks into (bulk_create callers too,
+        who pass `commune_name` to spare a query per row)."""
+        if commune_name is None:
+            commune_name = self.commune.name if self.commune_id else ""
+        texts = [getattr(self, name) or "" for name in self.SEARCHED_FIELDS]
+        return fold(" ".join([*texts, commune_name]))
 
     @property
     def has_coordinates(self) -> bool:

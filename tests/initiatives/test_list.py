@@ -314,3 +314,13 @@ def test_territory_facet_drills_down_one_level(client, geo, make_initiative):
     assert drill(territoire=geo.brest.slug)[1] == {}
     body = client.get(LIST, {"territoire": geo.bretagne.slug, "tri": "nom"}).content
     assert f"territoire={geo.finistere.slug}".encode() in body
+
+
+def test_search_includes_the_commune_name(client, geo, make_initiative):
+    make_initiative(name="Jardin partagé", commune=geo.quimper)
+    make_initiative(name="Jardin partagé du port", commune=geo.brest)
+    assert names(client.get(LIST, {"q": "jardin quimper"})) == ["Jardin partagé"]
+    moved = Initiative.objects.get(commune=geo.brest)
+    moved.commune = geo.quimper
+    moved.save(update_fields=["commune"])
+    assert len(names(client.get(LIST, {"q": "jardin quimper"}))) == 2
