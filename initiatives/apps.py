@@ -7,6 +7,7 @@ class InitiativesConfig(AppConfig):
     verbose_name = _("Initiatives")
 
     def ready(self):
+        from initiatives.indicators import initiative_indicators
         from initiatives.models import Initiative
         from observatoire import registry
 
@@ -16,3 +17,4 @@ class InitiativesConfig(AppConfig):
             public=Initiative.objects.published,
             territory_field="commune",
         )
+        registry.register_indicators(_("Initiatives"), initiative_indicators)

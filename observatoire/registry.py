@@ -80,3 +80,31 @@ def in_territory(territory, *, limit: int = 12) -> list[tuple[Registered, QueryS
         qs = entry.public().filter(**{f"{entry.territory_field}__in": within})
         blocks.append((entry, qs))
     return blocks
+
+
+@dataclass(frozen=True)
+class Indicator:
+    label: str
+    value: int | str
+    url: str = ""
+
+
+_indicators: list[tuple[str, Callable]] = []
+
+
+def register_indicators(title: str, compute: Callable) -> None:
+    """Declare a block of the team dashboard.
+
+    `compute(territory, user)` returns a list of `Indicator`; `territory` is None
+    for the whole platform, and `user` lets a block show role-specific figures.
+    """
+    _indicators.append((title, compute))
+
+
+def indicators(territory, user) -> list[tuple[str, list[Indicator]]]:
+    blocks = []
+    for title, compute in _indicators:
+        values = compute(territory, user)
+        if values:
+            blocks.append((title, values))
+    return blocks

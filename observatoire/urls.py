@@ -26,6 +26,7 @@ urlpatterns = [
         TemplateView.as_view(template_name="observatoire/accessibility.html"),
         name="accessibility",
     ),
+    path("tableau-de-bord/", views.dashboard, name="dashboard"),
     path("tags/<slug:slug>/", views.tag_detail, name="tag_detail"),
     path(
         "territoires/recherche/",

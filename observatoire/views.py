@@ -6,8 +6,10 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, TemplateView
 from taggit.models import Tag
 
-from observatoire import registry
+from observatoire import registry, roles
+from observatoire.forms import DashboardForm
 from observatoire.models import Territory
+from observatoire.roles import role_required
 from observatoire.text import fold
 
 TERRITORY_SEARCH_LIMIT = 10
@@ -15,6 +17,33 @@ TERRITORY_SEARCH_LIMIT = 10
 
 class HomeView(TemplateView):
     template_name = "observatoire/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["figures"] = [
+            (entry.label, entry.public().count())
+            for entry in registry.registered()
+            if entry.territory_field
+        ]
+        return context
+
+
+@require_GET
+@role_required(roles.AGENTS, roles.MODERATION, roles.ANIMATION)
+def dashboard(request):
+    """The team's private dashboard: each app's indicators, for the whole platform
+    or inside one territory."""
+    form = DashboardForm(request.GET or None)
+    territory = form.cleaned_data["territory"] if form.is_valid() else None
+    return render(
+        request,
+        "observatoire/dashboard.html",
+        {
+            "form": form,
+            "territory": territory,
+            "blocks": registry.indicators(territory, request.user),
+        },
+    )
 
 
 @require_GET

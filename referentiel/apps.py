@@ -9,6 +9,7 @@ class ReferentielConfig(AppConfig):
     def ready(self):
         from observatoire import registry
 
+        from .indicators import referentiel_indicators
         from .models import Entry
 
         registry.register(
@@ -16,3 +17,4 @@ class ReferentielConfig(AppConfig):
             label=_("Référentiel des compétences de coopération"),
             public=lambda: Entry.objects.all(),
         )
+        registry.register_indicators(_("Référentiel"), referentiel_indicators)

@@ -1,0 +1,29 @@
+"""The référentiel's block of the team dashboard (observatoire.registry)."""
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from observatoire import roles
+from observatoire.registry import Indicator
+from referentiel.models import Assessment, Entry
+
+
+def referentiel_indicators(territory, user) -> list[Indicator]:
+    assessments = Assessment.objects.all()
+    aggregates = ""
+    if roles.is_agent(user):
+        aggregates = reverse("referentiel:assessment_aggregates")
+    if territory is not None:
+        assessments = assessments.within(territory)
+        if aggregates:
+            aggregates += "?" + urlencode({"territoire": territory.label})
+    return [
+        Indicator(_("autodiagnostics coopératifs"), assessments.count(), aggregates),
+        Indicator(
+            _("fiches du référentiel"),
+            Entry.objects.count(),
+            reverse("referentiel:overview"),
+        ),
+    ]
