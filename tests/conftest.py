@@ -39,7 +39,11 @@ def make_user(db):
             user.is_superuser = user.is_staff = True
             user.save()
         else:
-            user.groups.set(Group.objects.filter(name__in=ROLE_NAMES[role]))
+            # get_or_create: transactional (browser) tests flush the groups
+            # that the data migration created.
+            user.groups.set(
+                [Group.objects.get_or_create(name=name)[0] for name in ROLE_NAMES[role]]
+            )
         return user
 
     return make
