@@ -145,11 +145,7 @@ def read_gogocarto(data: bytes, *, taxonomy: bytes | None = None) -> list[Record
             "« data » est la liste des éléments."
         )
     options = _options(_load_json(taxonomy, "taxonomie")) if taxonomy else {}
-    uses_ids = any(
-        isinstance(e, dict) and e.get("optionValues") and not e.get("categories")
-        for e in elements
-    )
-    if uses_ids and not options:
+    if not options and any(_only_ids(element) for element in elements):
         raise ImportFileError(
             "Ce fichier GoGoCarto désigne les catégories par identifiants "
             "(optionValues) : indiquez le fichier de taxonomie avec --taxonomy."
@@ -180,23 +176,53 @@ def _load_json(data: bytes, label: str):
         ) from None
 
 
-def _gogocarto_categories(element: dict, options: dict) -> list[str]:
-    names = []
-    for key in ("categories", "categoriesFull"):
+# Where GoGoCarto keeps an element's categories, newest shapes first. Items
+# are names, ids (numbers or digit strings) or {"id": …, "name": …} objects.
+CATEGORY_KEYS = ("categoriesFull", "categories", "taxonomy", "optionValues")
+
+
+def _category_items(element: dict) -> list:
+    for key in CATEGORY_KEYS:
         value = element.get(key)
-        if isinstance(value, list):
-            for item in value:
-                name = item.get("name") if isinstance(item, dict) else item
-                names.append(_text(name, "catégorie", max_length=100))
-        if names:
-            return [name for name in names if name]
-    for option_id in element.get("optionValues") or []:
-        if isinstance(option_id, dict):
-            option_id = option_id.get("id")
-        option = options.get(str(option_id))
-        if option:
-            names.append(_text(option["name"], "catégorie", max_length=100))
+        if isinstance(value, list) and value:
+            return value
+    return []
+
+
+def _is_id(item) -> bool:
+    if isinstance(item, dict):
+        return not item.get("name")
+    if isinstance(item, bool):
+        return False
+    return isinstance(item, int) or (isinstance(item, str) and item.isdigit())
+
+
+def _only_ids(element) -> bool:
+    items = _category_items(element) if isinstance(element, dict) else []
+    return bool(items) and all(_is_id(item) for item in items)
+
+
+def _gogocarto_categories(element: dict, options: dict) -> list[str]:
+    """Category names, resolving ids through the taxonomy; unknown ids (often
+    sub-options the taxonomy file leaves out) are skipped."""
+    names = []
+    for item in _category_items(element):
+        if isinstance(item, dict):
+            name = item.get("name") or options.get(str(item.get("id")), {}).get("name")
+        elif _is_id(item):
+            name = options.get(str(item), {}).get("name")
+        else:
+            name = item
+        name = _text(name, "catégorie", max_length=100)
+        if name and name not in names:
+            names.append(name)
     return names
+
+
+def _first(mapping: dict, *keys):
+    return next(
+        (mapping[key] for key in keys if mapping.get(key) not in (None, "")), None
+    )
 
 
 def _gogocarto_values(element, options: dict, licence) -> dict:
@@ -205,7 +231,7 @@ def _gogocarto_values(element, options: dict, licence) -> dict:
     status = element.get("status")
     if isinstance(status, int | float) and status < 0:
         raise RecordError("élément supprimé ou refusé dans GoGoCarto")
-    name = _text(element.get("name"), "nom", max_length=200)
+    name = _text(_first(element, "name", "title"), "nom", max_length=200)
     source_id = _text(element.get("id"), "id", max_length=100)
     if not source_id:
         raise RecordError("id : manquant, impossible de reconnaître l'élément")
@@ -232,6 +258,13 @@ def _gogocarto_values(element, options: dict, licence) -> dict:
     street = _text(address.get("streetAddress"), "adresse")
     postal_code = _text(address.get("postalCode"), "code postal", max_length=10)
     locality = _text(address.get("addressLocality"), "commune", max_length=200)
+    # GoGoCarto reads geo.latitude, latitude or lat (and the same for longitude).
+    latitude = _first(geo, "latitude", "lat")
+    if latitude is None:
+        latitude = _first(element, "latitude", "lat")
+    longitude = _first(geo, "longitude", "lng", "lon")
+    if longitude is None:
+        longitude = _first(element, "longitude", "lng", "long", "lon")
     email = _text(element.get("email"), "email")
     phone = _text(element.get("telephone"), "téléphone")
     contact = phone or ("" if email in ("", "hidden") else email)
@@ -242,8 +275,8 @@ def _gogocarto_values(element, options: dict, licence) -> dict:
         "category": categories[0],
         "tags": categories[1:],
         "address": " ".join(p for p in (street, postal_code, locality) if p),
-        "latitude": _coordinate(geo.get("latitude"), "latitude", 90),
-        "longitude": _coordinate(geo.get("longitude"), "longitude", 180),
+        "latitude": _coordinate(latitude, "latitude", 90),
+        "longitude": _coordinate(longitude, "longitude", 180),
         "website": _text(element.get("website"), "site web", max_length=500),
         "public_contact": contact[:200],
         "commune": {"postal_code": postal_code, "name": locality},

@@ -312,3 +312,27 @@ def test_csv_bad_rows_are_reported_by_line(tmp_path, geo):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="Lecture impossible"):
         run(tmp_path / "absent.json")
+
+
+def test_gogocarto_alternative_keys_and_mixed_category_references(tmp_path, charente):
+    taxonomy = write(
+        tmp_path, "taxonomy.json", json.dumps([{"id": 7, "name": "Tiers-lieu"}])
+    )
+    data = [
+        {
+            "id": 1,
+            "title": "La Fabrique",
+            "lat": 45.65,
+            "lng": 0.16,
+            "taxonomy": [99, "7", "Marché paysan"],
+            "address": {"postalCode": "16000"},
+        }
+    ]
+    out, err = run(write(tmp_path, "e.json", json.dumps(data)), "--taxonomy", taxonomy)
+    assert "1 initiatives ont été créées" in out, err
+    fabrique = Initiative.objects.get(source_id="1")
+    assert fabrique.name == "La Fabrique"
+    assert fabrique.category.slug == "tiers-lieu"
+    assert fabrique.tags.names()[0] == "Marché paysan"
+    assert (fabrique.latitude, fabrique.longitude) == (45.65, 0.16)
+    assert fabrique.commune == charente["Angoulême"]
