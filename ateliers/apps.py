@@ -7,6 +7,7 @@ class AteliersConfig(AppConfig):
     verbose_name = _("Ateliers")
 
     def ready(self):
+        from ateliers.indicators import workshop_indicators
         from ateliers.models import Item, Workshop
         from observatoire import registry
 
@@ -32,4 +33,6 @@ class AteliersConfig(AppConfig):
                 .distinct()
                 .select_related("section__workshop")
             ),
+            in_sitemap=False,
         )
+        registry.register_indicators(_("Ateliers"), workshop_indicators)

@@ -17,6 +17,7 @@ class Registered:
     label: str
     public: Callable[[], QuerySet]
     territory_field: str | None = None
+    in_sitemap: bool = True
 
     @property
     def key(self) -> str:
@@ -32,13 +33,15 @@ def register(
     label: str,
     public: Callable[[], QuerySet],
     territory_field: str | None = None,
+    in_sitemap: bool = True,
 ) -> None:
     """Declare a kind of content.
 
     `public` returns the queryset anyone may see; `territory_field` names the
-    foreign key to Territory that places an object on the map of territories.
+    foreign key to Territory that places an object on the map of territories;
+    `in_sitemap=False` keeps parts of a page (anchors) out of sitemap.xml.
     """
-    entry = Registered(model, label, public, territory_field)
+    entry = Registered(model, label, public, territory_field, in_sitemap)
     _registry[entry.key] = entry
 
 

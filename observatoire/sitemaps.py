@@ -23,7 +23,7 @@ class ContentSitemap(Sitemap):
     def items(self):
         objects = []
         for entry in registry.registered():
-            if hasattr(entry.model, "get_absolute_url"):
+            if entry.in_sitemap and hasattr(entry.model, "get_absolute_url"):
                 objects.extend(entry.public()[: self.limit])
         return objects
 

@@ -94,3 +94,81 @@ def test_moderators_get_the_queue_link(client_for, initiatives):
 def test_home_shows_public_figures_only(client, initiatives):
     html = client.get(reverse("home")).content.decode()
     assert "<strong>3</strong> initiatives" in html
+
+
+@pytest.fixture
+def workshops(geo):
+    from ateliers.models import Item, Section, Workshop
+
+    def make(title, territory, status, vigilance):
+        workshop = Workshop.objects.create(
+            title=title,
+            slug=title.lower().replace(" ", "-"),
+            territory=territory,
+            status=status,
+        )
+        section = Section.objects.create(
+            workshop=workshop,
+            kind=Section.Kind.VIGILANCE,
+            heading="Vigilance",
+            position=1,
+        )
+        for number in range(vigilance):
+            Item.objects.create(
+                section=section, text=f"Point {number}", position=number
+            )
+        return workshop
+
+    make("Atelier Brest", geo.brest, Workshop.Status.PUBLISHED, 3)
+    make("Atelier Lyon", geo.lyon, Workshop.Status.PUBLISHED, 2)
+    make("Brouillon Quimper", geo.quimper, Workshop.Status.DRAFT, 5)
+
+
+@pytest.mark.django_db
+def test_workshop_figures_count_published_content_only(client_for, geo, workshops):
+    agent = client_for("agent")
+    everything = figures(agent.get(reverse("dashboard")))
+    assert everything["ateliers publiés"] == 2
+    assert everything["points de vigilance"] == 5
+    assert "ateliers en brouillon" not in everything
+    bretagne = figures(agent.get(reverse("dashboard"), {"territory": "Bretagne"}))
+    assert bretagne["ateliers publiés"] == 1
+    assert bretagne["points de vigilance"] == 3
+
+
+@pytest.mark.django_db
+def test_facilitators_see_their_drafts_count(client_for, workshops):
+    assert (
+        figures(client_for("facilitator").get(reverse("dashboard")))[
+            "ateliers en brouillon"
+        ]
+        == 1
+    )
+
+
+def count_queries(client, **params):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(reverse("dashboard"), params).status_code == 200
+    return len(context.captured_queries)
+
+
+@pytest.mark.django_db
+def test_dashboard_query_count_does_not_grow_with_content(
+    client_for, geo, initiatives, workshops
+):
+    """Guards against one query per category, initiative or workshop item."""
+    client = client_for("moderator")
+    before = count_queries(client, territory="Bretagne")
+    category = Category.objects.order_by("-position").first()
+    for number in range(20):
+        Initiative.objects.create(
+            name=f"Autre {number}",
+            summary="Résumé",
+            category=category,
+            commune=geo.quimper,
+            status=Initiative.Status.PUBLISHED,
+        )
+    assert count_queries(client, territory="Bretagne") == before

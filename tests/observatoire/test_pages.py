@@ -138,3 +138,20 @@ def test_pages_send_a_content_security_policy(client):
     policy = client.get(reverse("home"))["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "default-src 'self'" in policy
+
+
+@pytest.mark.django_db
+def test_sitemap_lists_pages_but_not_page_fragments(client, geo):
+    from ateliers.models import Item, Section, Workshop
+
+    workshop = Workshop.objects.create(
+        title="Atelier public", slug="atelier-public", status=Workshop.Status.PUBLISHED
+    )
+    section = Section.objects.create(
+        workshop=workshop, kind=Section.Kind.ENJEUX, heading="Enjeux", position=1
+    )
+    item = Item.objects.create(section=section, text="Un enjeu", position=1)
+    item.tags.add("coopération")
+    xml = client.get("/sitemap.xml").content.decode()
+    assert workshop.get_absolute_url() in xml
+    assert "#" not in xml

@@ -1,0 +1,53 @@
+"""The workshops' block of the team dashboard (observatoire.registry)."""
+
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from ateliers.models import Item, Section, Workshop
+from observatoire import roles
+from observatoire.registry import Indicator
+
+GATHERED = [
+    (Section.Kind.VIGILANCE, "ateliers:vigilance", _("points de vigilance")),
+    (Section.Kind.OPPORTUNITES, "ateliers:opportunites", _("opportunités")),
+    (Section.Kind.A_ENQUETER, "ateliers:a_enqueter", _("éléments à enquêter")),
+]
+
+
+def workshop_indicators(territory, user) -> list[Indicator]:
+    workshops = Workshop.objects.all()
+    query = ""
+    if territory is not None:
+        workshops = workshops.filter(territory__in=territory.within().values("pk"))
+        query = "?" + urlencode({"territoire": territory.slug})
+    S = Workshop.Status
+    counts = workshops.aggregate(
+        published=Count("pk", filter=Q(status=S.PUBLISHED)),
+        drafts=Count("pk", filter=Q(status=S.DRAFT)),
+    )
+    items = dict(
+        Item.objects.filter(
+            section__workshop__in=workshops.filter(status=S.PUBLISHED).values("pk")
+        )
+        .values_list("section__kind")
+        .annotate(total=Count("pk"))
+    )
+    values = [
+        Indicator(
+            _("ateliers publiés"), counts["published"], reverse("ateliers:list") + query
+        )
+    ]
+    if roles.is_facilitator(user):
+        values.append(
+            Indicator(
+                _("ateliers en brouillon"), counts["drafts"], reverse("ateliers:list")
+            )
+        )
+    values += [
+        Indicator(label, items.get(kind, 0), reverse(url) + query)
+        for kind, url, label in GATHERED
+    ]
+    return values
