@@ -146,7 +146,7 @@ class InitiativeFilter(django_filters.FilterSet):
         return super().filter_queryset(queryset).order_by(*self._ordering(), "pk")
 
     def _ordering(self) -> list[str]:
-        ordering = _cleaned(self).get("tri")
+        ordering = valid_values(self).get("tri")
         if not ordering:
             return ["name"]
         return [self.filters["tri"].get_ordering_value(value) for value in ordering]
@@ -174,7 +174,7 @@ class Facet:
     options: list[FacetOption] = field(default_factory=list)
 
 
-def _cleaned(filterset: InitiativeFilter) -> dict:
+def valid_values(filterset: InitiativeFilter) -> dict:
     """The valid filter values (an unbound filterset has none)."""
     if not filterset.is_bound:
         return {}
@@ -188,7 +188,7 @@ def _base(filterset: InitiativeFilter, key: str):
     Reuses the values the form already validated, so facets add no validation
     queries of their own."""
     qs = filterset.queryset.order_by()
-    for name, value in _cleaned(filterset).items():
+    for name, value in valid_values(filterset).items():
         if name not in (key, "tri") and value:
             qs = filterset.filters[name].filter(qs, value)
     return qs
@@ -217,7 +217,7 @@ def _m2m_counts(filterset: InitiativeFilter, key: str, field: str) -> dict:
 
 
 def _selected(filterset: InitiativeFilter, key: str) -> set[str]:
-    value = _cleaned(filterset).get(key)
+    value = valid_values(filterset).get(key)
     if not value:
         return set()
     if isinstance(value, str | Territory):
@@ -229,7 +229,7 @@ def cache_key(filterset: InitiativeFilter, namespace: str) -> str:
     """The valid filter values and the data's last change: any save, creation
     or deletion of an initiative gives new keys, so counts are never stale."""
     canonical = []
-    for name, value in sorted(_cleaned(filterset).items()):
+    for name, value in sorted(valid_values(filterset).items()):
         if name == "tri" or not value:
             continue
         if isinstance(value, str):
@@ -296,7 +296,7 @@ def _facets(filterset: InitiativeFilter) -> list[Facet]:
 def _territory_facet(filterset: InitiativeFilter) -> Facet:
     """One level down from the chosen territory, biggest first (links): régions
     for all France, then départements, then communes."""
-    chosen = _cleaned(filterset).get("territoire")
+    chosen = valid_values(filterset).get("territoire")
     Kind = Territory.Kind
     if chosen is None:
         group_by, label = "commune__parent__parent", _("Par région")

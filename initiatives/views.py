@@ -31,6 +31,7 @@ from initiatives.filters import (
     cache_key,
     facets,
     published_filter,
+    valid_values,
 )
 from initiatives.forms import (
     ArchiveForm,
@@ -120,10 +121,9 @@ class InitiativeListView(FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = self.filterset.form
         context.update(
             facets=facets(self.filterset) if self.with_facets else [],
-            territory=form.cleaned_data.get("territoire") if form.is_valid() else None,
+            territory=valid_values(self.filterset).get("territoire"),
             querystring_without_page=_filter_query(self.request),
             filter_query=_filter_query(self.request),
             page_invalid=getattr(self, "page_invalid", False),

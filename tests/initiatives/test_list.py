@@ -324,3 +324,12 @@ def test_search_includes_the_commune_name(client, geo, make_initiative):
     moved.commune = geo.quimper
     moved.save(update_fields=["commune"])
     assert len(names(client.get(LIST, {"q": "jardin quimper"}))) == 2
+
+
+def test_chosen_territory_stays_shown_when_another_filter_is_invalid(
+    client, geo, make_initiative
+):
+    make_initiative(commune=geo.quimper)
+    response = client.get(LIST, {"territoire": geo.quimper.slug, "modele": "faux"})
+    assert response.context["territory"] == geo.quimper
+    assert "Retirer ce territoire" in response.content.decode()
