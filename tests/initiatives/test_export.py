@@ -56,6 +56,8 @@ def test_csv_has_stable_columns_bom_and_semicolons(client, sample):
     response, text = export(client, "csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="initiatives.csv"' in response["Content-Disposition"]
+    # Partners' pages may fetch the open data from their own origin.
+    assert response["Access-Control-Allow-Origin"] == "*"
     assert text.splitlines()[0] == "\ufeff" + ";".join(exports.COLUMN_NAMES)
     rows = csv_rows(text)
     assert [row["nom"] for row in rows] == [
