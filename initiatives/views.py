@@ -100,6 +100,8 @@ class InitiativeListView(FilterView):
 
     def get(self, request, *args, **kwargs):
         self.place_form = PlaceForm(request.GET if "lieu" in request.GET else None)
+        if request.GET.get("territoire"):
+            self.place_form.fields["lieu"].label = _lazy("Autre territoire")
         return _place_redirect(request, self.place_form) or super().get(
             request, *args, **kwargs
         )
@@ -152,8 +154,6 @@ class InitiativeMapView(InitiativeListView):
                 "loading": _("Chargement des initiatives…"),
                 "loaded": _("%(count)s initiatives placées sur la carte."),
                 "failed": _("Les initiatives n'ont pas pu être chargées."),
-                "open": _("Voir la fiche"),
-                "legend": _("Légende"),
             },
         }
         return context

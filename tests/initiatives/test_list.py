@@ -333,3 +333,4 @@ def test_chosen_territory_stays_shown_when_another_filter_is_invalid(
     response = client.get(LIST, {"territoire": geo.quimper.slug, "modele": "faux"})
     assert response.context["territory"] == geo.quimper
     assert "Retirer ce territoire" in response.content.decode()
+    assert "Autre territoire" in response.content.decode()
