@@ -116,6 +116,11 @@ def test_dry_run_changes_nothing(tmp_path, charente):
     assert "rien n'a été enregistré" in out
     assert Initiative.objects.count() == 0
     assert Category.objects.count() == categories
+    run(elements, "--taxonomy", taxonomy)
+    Initiative.objects.filter(source_id="zw9").update(name="Ancien nom")
+    out, _ = run(elements, "--taxonomy", taxonomy, "--dry-run")
+    assert "mettrait à jour : id zw9 : Cuisines du monde" in out
+    assert Initiative.objects.get(source_id="zw9").name == "Ancien nom"
 
 
 def test_gogofull_without_taxonomy_says_what_to_do(tmp_path, charente):

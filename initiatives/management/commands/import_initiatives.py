@@ -48,12 +48,14 @@ class Command(BaseCommand):
         self.stdout.write(f"{len(records)} fiches lues dans {file} ({fmt}).")
         report = initiatives_import(records=records, status=status, dry_run=dry_run)
         verbose = dry_run or options["verbosity"] > 1
-        prefix = "créerait" if dry_run else "créée"
+        create, update = (
+            ("créerait", "mettrait à jour") if dry_run else ("créée", "mise à jour")
+        )
         if verbose:
             for line in report.created:
-                self.stdout.write(f"  {prefix} : {line}")
+                self.stdout.write(f"  {create} : {line}")
             for line in report.updated:
-                self.stdout.write(f"  mise à jour : {line}")
+                self.stdout.write(f"  {update} : {line}")
         for name in report.new_categories:
             self.stdout.write(f"  nouveau type de pratique : {name}")
         for ref, reason in report.skipped:
