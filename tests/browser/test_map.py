@@ -134,3 +134,12 @@ def test_embedded_map_shows_the_filtered_markers(browser_page, places):
     assert wait_for_markers(browser_page) == 1
     assert not browser_page.is_visible("#embed-list")
     assert browser_page.locator("h1").count() == 1
+
+
+@pytest.mark.parametrize("path", ["/initiatives/", "/carte/", "/donnees-ouvertes/"])
+def test_browsing_pages_fit_a_phone(browser_page, places, path):
+    browser_page.set_viewport_size({"width": 360, "height": 740})
+    browser_page.goto(path)
+    if path == "/carte/":
+        wait_for_markers(browser_page)
+    assert browser_page.evaluate("document.documentElement.scrollWidth") <= 360
