@@ -118,6 +118,11 @@ def robots_txt(request):
         "Disallow: /admin/",
         "Disallow: /compte/",
         "Disallow: /moderation/",
+        "Disallow: /tableau-de-bord/",
+        # Exports and map data are for programs, and costly to crawl.
+        "Disallow: /initiatives/export.",
+        "Disallow: /carte/donnees.json",
+        "Disallow: /carte/fiche/",
         f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

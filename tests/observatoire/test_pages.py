@@ -155,3 +155,25 @@ def test_sitemap_lists_pages_but_not_page_fragments(client, geo):
     xml = client.get("/sitemap.xml").content.decode()
     assert workshop.get_absolute_url() in xml
     assert "#" not in xml
+
+
+@pytest.mark.django_db
+def test_robots_keeps_crawlers_off_private_and_costly_urls(client):
+    robots = client.get("/robots.txt").content.decode()
+    for path in (
+        "/admin/",
+        "/moderation/",
+        "/initiatives/export.",
+        "/carte/donnees.json",
+    ):
+        assert f"Disallow: {path}" in robots
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "current"), [("/carte/", "Carte"), ("/initiatives/", "Initiatives")]
+)
+def test_navigation_marks_the_current_part(client, path, current):
+    html = client.get(path).content.decode()
+    assert f'aria-current="page">{current}</a>' in html
+    assert html.count('aria-current="page"') >= 1
