@@ -1,7 +1,6 @@
 """Workflows of the initiatives app: public submission, change proposals and
 moderation decisions, with their emails and history."""
 
-import hashlib
 import logging
 import math
 from collections import defaultdict
@@ -9,7 +8,6 @@ from difflib import SequenceMatcher
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
@@ -19,7 +17,7 @@ from django.utils.translation import gettext as _
 from initiatives import geocoding
 from initiatives.images import ProcessedImage
 from initiatives.models import ChangeProposal, Initiative, ModerationEvent
-from observatoire import roles
+from observatoire import ratelimit, roles
 from observatoire.text import fold
 
 logger = logging.getLogger(__name__)
@@ -57,24 +55,19 @@ MANY_FIELDS = ("families", "action_levels", "resources")
 
 
 def _rate_key(*, ip: str, scope: str) -> str:
-    # A keyed hash: the cache never holds a readable IP address.
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()
-    return f"initiatives:rate:{scope}:{digest[:32]}"
+    return ratelimit.key(scope=f"initiatives:{scope}", ip=ip)
 
 
 def rate_limit_exceeded(*, ip: str, scope: str) -> bool:
-    sent = cache.get(_rate_key(ip=ip, scope=scope), 0)
-    tried = cache.get(_rate_key(ip=ip, scope=f"{scope}-attempts"), 0)
-    return sent >= RATE_LIMIT or tried >= ATTEMPT_LIMIT
+    return ratelimit.reached(
+        scope=f"initiatives:{scope}", ip=ip, limit=RATE_LIMIT
+    ) or ratelimit.reached(
+        scope=f"initiatives:{scope}-attempts", ip=ip, limit=ATTEMPT_LIMIT
+    )
 
 
 def rate_limit_count(*, ip: str, scope: str) -> None:
-    key = _rate_key(ip=ip, scope=scope)
-    if not cache.add(key, 1, RATE_WINDOW_SECONDS):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, RATE_WINDOW_SECONDS)
+    ratelimit.count(scope=f"initiatives:{scope}", ip=ip, window=RATE_WINDOW_SECONDS)
 
 
 # Submission ------------------------------------------------------------------

@@ -43,7 +43,7 @@ from initiatives.forms import (
     SpamForm,
 )
 from initiatives.models import Category, ChangeProposal, Initiative
-from observatoire import registry, roles
+from observatoire import ratelimit, registry, roles
 from observatoire.fields import TerritoryField
 from observatoire.models import Territory
 from observatoire.roles import role_required
@@ -285,13 +285,9 @@ class OpenDataView(TemplateView):
 # part A). Workflows live in services.py; these views parse, call and render.
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _rate_limited(request, scope: str) -> bool:
     """Check, then count this post among the attempts."""
-    ip = _client_ip(request)
+    ip = ratelimit.client_ip(request)
     limited = services.rate_limit_exceeded(ip=ip, scope=scope)
     services.rate_limit_count(ip=ip, scope=f"{scope}-attempts")
     return limited
@@ -317,7 +313,9 @@ def submit(request):
         elif form.is_valid():
             data = dict(form.cleaned_data)
             services.initiative_submit(
-                data=data, image=data.pop("image", None), ip=_client_ip(request)
+                data=data,
+                image=data.pop("image", None),
+                ip=ratelimit.client_ip(request),
             )
             return redirect("initiatives:submitted")
         else:
@@ -444,7 +442,7 @@ def propose_change(request, slug):
                 changes=form.changes(),
                 message=form.cleaned_data["message"],
                 contact_email=form.cleaned_data["contact_email"],
-                ip=_client_ip(request),
+                ip=ratelimit.client_ip(request),
             )
             messages.success(
                 request,

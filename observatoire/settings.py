@@ -139,8 +139,11 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Reverse proxies / load balancers in front of the app servers: how many of them
+# append to X-Forwarded-For (rate limits need the visitor's address, not theirs).
+TRUSTED_PROXIES = envint("TRUSTED_PROXIES", 0)
 SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_PROXY", False) else None
+    ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
 )
 X_FRAME_OPTIONS = "DENY"
 

@@ -1,17 +1,16 @@
 """Workflows of the référentiel: loading the seed fixture, exporting, ordering
 entries and recording self-assessments."""
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Avg, Count
 from taggit.models import Tag
 
+from observatoire import ratelimit
 from observatoire.models import Territory
 
 from .models import Assessment, Entry, Part, Rating, Referential, Section
@@ -277,23 +276,14 @@ def entry_move(*, entry: Entry, direction: str) -> bool:
     return True
 
 
-def _rate_key(ip: str) -> str:
-    # A keyed hash: the cache never holds a readable IP address.
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()
-    return f"referentiel:assessments:{digest[:32]}"
-
-
 def assessment_rate_limited(*, ip: str) -> bool:
-    return cache.get(_rate_key(ip), 0) >= ASSESSMENT_RATE_LIMIT
+    return ratelimit.reached(
+        scope="referentiel:assessments", ip=ip, limit=ASSESSMENT_RATE_LIMIT
+    )
 
 
 def assessment_rate_count(*, ip: str) -> None:
-    key = _rate_key(ip)
-    if not cache.add(key, 1, RATE_WINDOW_SECONDS):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, RATE_WINDOW_SECONDS)
+    ratelimit.count(scope="referentiel:assessments", ip=ip, window=RATE_WINDOW_SECONDS)
 
 
 @transaction.atomic

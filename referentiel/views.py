@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import DetailView
 
-from observatoire import registry, roles
+from observatoire import ratelimit, registry, roles
 
 from . import services
 from .charts import radar
@@ -182,7 +182,7 @@ def assessment_start(request):
         request.POST if request.method == "POST" else None,
         domains=_domains(referential),
     )
-    ip = request.META.get("REMOTE_ADDR", "")
+    ip = ratelimit.client_ip(request)
     if request.method == "POST" and services.assessment_rate_limited(ip=ip):
         messages.error(
             request,

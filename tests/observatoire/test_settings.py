@@ -25,6 +25,7 @@ def load_settings(**env):
             "EMAIL_PORT",
             "MAP_TILE_URL",
             "GEOCODER_URL",
+            "TRUSTED_PROXIES",
         }
     }
     clean.update(env)
@@ -68,6 +69,7 @@ def test_debug_runs_without_secret_key():
         ("DATABASE_URL", "mysql://x/y", "DATABASE_URL='mysql://x/y' n'est pas reconnu"),
         ("EMAIL_PORT", "vingt-cinq", "EMAIL_PORT='vingt-cinq' doit être un nombre"),
         ("CACHE_URL", "memcached://x", "CACHE_URL='memcached://x' n'est pas reconnu"),
+        ("TRUSTED_PROXIES", "un", "TRUSTED_PROXIES='un' doit être un nombre entier"),
         (
             "MAP_TILE_URL",
             "tiles.example",
