@@ -59,6 +59,7 @@ if settings.DEBUG or settings.SERVE_MEDIA:
         ),
     ]
 
+handler400 = "observatoire.views.error_400"
 handler403 = "observatoire.views.error_403"
 handler404 = "observatoire.views.error_404"
 handler500 = "observatoire.views.error_500"

@@ -1,5 +1,5 @@
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AnonymousUser, Group
 from django.core.management import call_command
 from django.urls import reverse
 from taggit.models import Tag
@@ -177,3 +177,24 @@ def test_navigation_marks_the_current_part(client, path, current):
     html = client.get(path).content.decode()
     assert f'aria-current="page">{current}</a>' in html
     assert html.count('aria-current="page"') >= 1
+
+
+@pytest.mark.django_db
+def test_oversized_post_gets_a_french_explanation(client, settings, make_user):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client.force_login(make_user("facilitator"))
+    response = client.post(reverse("login"), {"text": "x" * 5000})
+    assert response.status_code == 400
+    assert "trop volumineux" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_error_pages_are_in_french(rf):
+    from observatoire import views
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    assert "Accès refusé" in views.error_403(request).content.decode()
+    server_error = views.error_500(request)
+    assert server_error.status_code == 500
+    assert "Erreur du serveur" in server_error.content.decode()
