@@ -143,8 +143,3 @@ def error_404(request, exception=None):
 def error_500(request):
     # Minimal context: the database may be what failed.
     return render(request, "500.html", status=500)
-
-
-def coming_soon(request, title):
-    """Placeholder for a part not built yet; removed as each part lands."""
-    return render(request, "observatoire/coming_soon.html", {"title": title})
