@@ -36,3 +36,15 @@ class AteliersConfig(AppConfig):
             in_sitemap=False,
         )
         registry.register_indicators(_("Ateliers"), workshop_indicators)
+
+        from ateliers import models
+        from observatoire import versions
+
+        for model in (
+            models.Event,
+            models.Workshop,
+            models.Section,
+            models.Group,
+            models.Item,
+        ):
+            versions.watch(model, versions.ATELIERS)

@@ -18,3 +18,16 @@ class InitiativesConfig(AppConfig):
             territory_field="commune",
         )
         registry.register_indicators(_("Initiatives"), initiative_indicators)
+
+        from initiatives import models
+        from observatoire import versions
+
+        for model in (
+            models.Initiative,
+            models.Category,
+            models.Family,
+            models.ActionLevel,
+            models.ResourceType,
+            models.ChangeProposal,
+        ):
+            versions.watch(model, versions.INITIATIVES)

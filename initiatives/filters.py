@@ -10,19 +10,19 @@ costs one GROUP BY query whatever the number of options, and the results are
 cached until the data changes.
 """
 
-import hashlib
 from dataclasses import dataclass, field
 
 import django_filters
 from django import forms
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Count
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from initiatives.models import ActionLevel, Category, Family, Initiative
+from observatoire import versions
 from observatoire.models import Territory
 
 MAX_QUERY_LENGTH = 200
@@ -226,8 +226,9 @@ def _selected(filterset: InitiativeFilter, key: str) -> set[str]:
 
 
 def cache_key(filterset: InitiativeFilter, namespace: str) -> str:
-    """The valid filter values and the data's last change: any save, creation
-    or deletion of an initiative gives new keys, so counts are never stale."""
+    """The valid filter values and the data versions (observatoire.versions):
+    any write to initiatives, tags or territories gives new keys, so counts are
+    never stale, and building the key reads no initiative row."""
     canonical = []
     for name, value in sorted(valid_values(filterset).items()):
         if name == "tri" or not value:
@@ -238,10 +239,12 @@ def cache_key(filterset: InitiativeFilter, namespace: str) -> str:
             canonical.append((name, value.slug))
         else:
             canonical.append((name, sorted(getattr(v, "slug", v) for v in value)))
-    state = Initiative.objects.aggregate(last=Max("updated_at"), total=Count("pk"))
-    raw = repr((canonical, state["last"], state["total"], get_language()))
-    digest = hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest()
-    return f"initiatives:{namespace}:{digest}"
+    return versions.key(
+        f"initiatives:{namespace}",
+        canonical,
+        get_language(),
+        scopes=(versions.INITIATIVES, versions.TAGS, versions.TERRITORIES),
+    )
 
 
 def facets(filterset: InitiativeFilter) -> list[Facet]:

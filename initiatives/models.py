@@ -8,8 +8,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
+from observatoire import versions
 from observatoire.models import Territory
 from observatoire.text import fold
+from observatoire.versions import VersionedQuerySet
 
 
 class Category(models.Model):
@@ -94,7 +96,9 @@ class ResourceType(models.Model):
         return self.name
 
 
-class InitiativeQuerySet(models.QuerySet):
+class InitiativeQuerySet(VersionedQuerySet):
+    version_scopes = (versions.INITIATIVES,)
+
     def published(self):
         return self.filter(status=Initiative.Status.PUBLISHED)
 

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class ObservatoireConfig(AppConfig):
     name = "observatoire"
     verbose_name = _("Observatoire")
+
+    def ready(self):
+        from taggit.models import Tag
+
+        from observatoire import versions
+        from observatoire.models import Territory
+
+        versions.watch(Territory, versions.TERRITORIES)
+        versions.watch(Tag, versions.TAGS)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils.text import slugify
 
+from observatoire import versions
 from observatoire.models import Territory
 from observatoire.text import fold
 
@@ -158,6 +159,8 @@ def territories_load(
         for (kind, code), row in existing.items()
         if (kind, code) not in in_file
     )
+    # Raw executemany sends no signal: say once that the territories changed.
+    versions.bump(versions.TERRITORIES)
     report.seconds = time.monotonic() - started
     out("Territoires chargés :")
     for line in report.lines():

@@ -18,3 +18,16 @@ class ReferentielConfig(AppConfig):
             public=lambda: Entry.objects.all(),
         )
         registry.register_indicators(_("Référentiel"), referentiel_indicators)
+
+        from observatoire import versions
+
+        from . import models
+
+        for model in (
+            models.Part,
+            models.Section,
+            models.Entry,
+            models.Assessment,
+            models.Rating,
+        ):
+            versions.watch(model, versions.REFERENTIEL)

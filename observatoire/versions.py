@@ -1,0 +1,131 @@
+"""Data versions: cache keys that change as soon as the data behind them does.
+
+Every cached summary of content (facet counts, map markers, portraits…) is
+stored under a key built by `key()`, which folds in the current version of each
+*scope* the summary reads. Writers never hunt down cache entries: they
+`bump()` the scopes they changed and every app server builds new keys on its
+next request; old entries simply expire.
+
+A version is a random token kept in the shared cache (database or Redis),
+never in one process's memory, so all app servers agree. Reading versions
+costs one cache round trip and no query on the content tables, whatever their
+size. A token that has vanished (cache cleared or culled, first start) is
+replaced by a new one: a lost version costs a cold cache, never a stale page.
+
+Models declare their scopes with `watch()` (saves, deletions, many-to-many
+changes) and `VersionedQuerySet` (bulk paths that send no signal).
+"""
+
+import hashlib
+import uuid
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.db import models, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+INITIATIVES = "initiatives"
+ATELIERS = "ateliers"
+REFERENTIEL = "referentiel"
+TERRITORIES = "territories"
+TAGS = "tags"
+
+PREFIX = "version:"
+
+
+def _cache_key(scope: str) -> str:
+    return PREFIX + scope
+
+
+def current(*scopes: str) -> dict[str, str]:
+    """The version token of each scope, creating the missing ones."""
+    keys = [_cache_key(scope) for scope in scopes]
+    found = cache.get_many(keys)
+    for name in keys:
+        if name not in found:
+            token = uuid.uuid4().hex
+            # add(): two servers creating the same version agree on one token.
+            if not cache.add(name, token, timeout=None):
+                token = cache.get(name) or token
+            found[name] = token
+    return {scope: found[_cache_key(scope)] for scope in scopes}
+
+
+def bump(*scopes: str) -> None:
+    """Give `scopes` new versions, now and again once the transaction commits.
+
+    The immediate bump makes the change visible inside the transaction; the
+    one after commit matters because a request served in between reads the old
+    rows and may cache them under the new version."""
+
+    def renew():
+        cache.set_many({_cache_key(scope): uuid.uuid4().hex for scope in scopes}, None)
+
+    renew()
+    transaction.on_commit(renew)
+
+
+def key(namespace: str, *parts, scopes: Iterable[str]) -> str:
+    """A cache key for `parts` (anything with a stable repr) that changes with
+    every version of `scopes`."""
+    versions = sorted(current(*scopes).items())
+    raw = repr((parts, versions))
+    digest = hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest()
+    return f"{namespace}:{digest}"
+
+
+def watch(model: type[models.Model], *scopes: str) -> None:
+    """Bump `scopes` whenever a row of `model` (or one of its many-to-many
+    links) is saved or deleted, whatever the write path: forms, services,
+    admin, imports."""
+
+    def changed(sender, **kwargs):
+        if kwargs.get("raw"):
+            return  # loaddata: the loader bumps once at the end if it needs to
+        action = kwargs.get("action")
+        if action is None:
+            bump(*scopes)
+        elif action.startswith("post_") and (
+            # Tags share one link table for every model: only ours count.
+            isinstance(kwargs["instance"], model) or kwargs.get("model") is model
+        ):
+            bump(*scopes)
+
+    uid = f"versions:{model._meta.label_lower}:{','.join(scopes)}"
+    post_save.connect(changed, sender=model, weak=False, dispatch_uid=uid)
+    post_delete.connect(changed, sender=model, weak=False, dispatch_uid=uid)
+    for field in model._meta.many_to_many:
+        through = field.remote_field.through
+        m2m_changed.connect(
+            changed, sender=through, weak=False, dispatch_uid=f"{uid}:{field.name}"
+        )
+
+
+class VersionedQuerySet(models.QuerySet):
+    """Bulk writes send no signal: they bump the model's scopes themselves."""
+
+    version_scopes: tuple[str, ...] = ()
+
+    def update(self, **kwargs):
+        rows = super().update(**kwargs)
+        if rows:
+            bump(*self.version_scopes)
+        return rows
+
+    update.alters_data = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            bump(*self.version_scopes)
+        return created
+
+    bulk_create.alters_data = True
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        rows = super().bulk_update(objs, fields, *args, **kwargs)
+        if rows:
+            bump(*self.version_scopes)
+        return rows
+
+    bulk_update.alters_data = True
