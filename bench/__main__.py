@@ -1,137 +1,280 @@
-"""Time the initiative list, map data and exports over a large published set.
+"""`make bench`: the site at national scale, measured against a bare Django view.
 
-    make bench                       # 100,000 initiatives in var/bench.sqlite3
-    BENCH_SIZE=20000 make bench      # smaller, faster
-    BENCH_DATABASE_URL=postgres://… make bench
+For each database (PostgreSQL, then SQLite), in one run:
 
-The first run loads the territories and generates the demo initiatives (a
-few minutes); later runs reuse them.
+1. builds the dataset once and reuses it (bench/dataset.py);
+2. measures every page in-process, cold (shared cache cleared before each
+   call): p50/p95 and SQL queries, and the same on a 1,000-initiative
+   PostgreSQL database to compare (bench/probe.py);
+3. serves the site as production does (DEBUG off, collected static files
+   behind whitenoise, gunicorn with 2 sync workers) next to the bare view
+   (bench/bare.py) under the same settings, and loads each page with wrk
+   (127.0.0.1 only, bounded in time), the bare view at the start and the end;
+   on PostgreSQL once more with CACHE_URL=redis://…;
+4. downloads the CSV export of everything (time to first byte, total, growth
+   of the worker's memory), weighs the map data as sent, and times the map
+   with 100,000 points in headless Chromium until its clusters show;
+5. writes bench/REPORT.md and exits 1 when a target is missed.
+
+Environment: BENCH_PG_URL, BENCH_PG_SMALL_URL, BENCH_SQLITE_URL, BENCH_REDIS_URL
+(empty to skip that pass), BENCH_DATABASES=postgresql,sqlite, BENCH_DURATION
+(seconds of wrk per page, default 5), BENCH_RUNS (cold calls per page, 7).
 """
 
+import datetime
+import json
 import os
-import statistics
+import platform
+import socket
+import subprocess
 import sys
 import time
+from pathlib import Path
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+from bench import browser, http, report
 
-import django  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var" / "bench"
+PYTHON = sys.executable
+GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 
-django.setup()
-
-from django.core.cache import cache  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-
-from initiatives.generator import initiatives_generate_demo  # noqa: E402
-from initiatives.models import Family, Initiative  # noqa: E402
-from observatoire.models import Territory  # noqa: E402
-
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/perf_bench")
+PG_SMALL_URL = os.environ.get(
+    "BENCH_PG_SMALL_URL", "postgres://postgres@127.0.0.1:5432/perf_bench_small"
+)
+SQLITE_URL = os.environ.get("BENCH_SQLITE_URL", f"sqlite:///{ROOT}/var/bench.sqlite3")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+DATABASES = os.environ.get("BENCH_DATABASES", "postgresql,sqlite").split(",")
+DURATION = int(os.environ.get("BENCH_DURATION", "5"))
+RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 SIZE = int(os.environ.get("BENCH_SIZE", "100000"))
-REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
+WRK = ["wrk", "-t2", "-c16", "--timeout", "10s"]
 
 
-def prepare() -> None:
-    print(f"Base : {connection.settings_dict['NAME']}")
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("createcachetable", verbosity=0)
-    if not Territory.objects.communes().exists():
-        print("Chargement des territoires…")
-        call_command("load_territories", verbosity=0)
-    have = Initiative.objects.published().count()
-    if have < SIZE:
-        print(f"Génération de {SIZE - have} initiatives de démonstration…")
-        started = time.monotonic()
-        initiatives_generate_demo(
-            count=SIZE - have,
-            seed=2026,
-            progress=lambda done, total: print(f"  {done}/{total}", end="\r"),
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def environment(database_url: str, cache_url: str = "") -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "observatoire.settings",
+        "DEBUG": "0",
+        "ALLOW_INSECURE_SECRET_KEY": "1",
+        "SERVE_MEDIA": "1",
+        "LOG_LEVEL": "ERROR",
+        "DATABASE_URL": database_url,
+        "CACHE_URL": cache_url,
+    }
+
+
+def run(args: list[str], env: dict) -> None:
+    subprocess.run(args, env=env, cwd=ROOT, check=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Gunicorn:
+    """gunicorn as `make serve` runs it (2 sync workers), on a free port."""
+
+    def __init__(self, app: str, env: dict, name: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        log = VAR / f"{name}.log"
+        self.process = subprocess.Popen(
+            [
+                GUNICORN,
+                app,
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--access-logfile",
+                str(VAR / f"{name}-access.log"),
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
         )
-        print(f"\n  fait en {time.monotonic() - started:.0f} s")
-        with connection.cursor() as cursor:
-            # Fresh statistics, as a production database would have.
-            cursor.execute("ANALYZE")
-    print(f"{Initiative.objects.published().count()} initiatives publiées.\n")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn {name} s'est arrêté : voir {log}")
+            try:
+                http.get(self.url + "/", timeout=2)
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn {name} ne répond pas : voir {log}")
+
+    def workers(self) -> list[int]:
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return [int(child) for child in children]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
 
 
-def cases() -> list[tuple[str, str, int]]:
-    region = Territory.objects.filter(kind="region", code="53").first()
-    commune = (
-        Territory.objects.communes().order_by("-population").values("slug").first()
-    )
-    family = Family.objects.first()
-    bretagne = f"territoire={region.slug}" if region else ""
-    city = f"territoire={commune['slug']}" if commune else ""
-    fam = f"famille={family.slug}" if family else ""
-    return [
-        ("Liste, sans filtre", "/initiatives/", REPEAT),
-        ("Liste, recherche « jardin »", "/initiatives/?q=jardin", REPEAT),
-        ("Liste, région Bretagne", f"/initiatives/?{bretagne}", REPEAT),
-        (
-            "Liste, famille + tri date, p. 40",
-            f"/initiatives/?{fam}&tri=-date&page=40",
-            REPEAT,
-        ),
-        ("Liste, plus grande commune", f"/initiatives/?{city}", REPEAT),
-        ("Page carte", "/carte/", REPEAT),
-        ("Carte : données JSON, tout", "/carte/donnees.json", REPEAT),
-        ("Carte : données JSON, Bretagne", f"/carte/donnees.json?{bretagne}", REPEAT),
-        ("Carte intégrable", "/carte/embed/", REPEAT),
-        ("Export CSV, tout", "/initiatives/export.csv", 1),
-        ("Export GeoJSON, tout", "/initiatives/export.geojson", 1),
-        ("Export JSON, Bretagne", f"/initiatives/export.json?{bretagne}", 1),
-    ]
+def wrk(url: str, *, cookie: str = "", seconds: int = DURATION) -> dict:
+    headers = ["-H", "Accept-Encoding: gzip, deflate, br", "-H", "Accept-Language: fr"]
+    if cookie:
+        headers += ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(
+        [
+            *WRK,
+            f"-d{seconds}s",
+            "-s",
+            str(ROOT / "bench" / "wrk_report.lua"),
+            *headers,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    data = json.loads(output.strip().splitlines()[-1])
+    data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
+    return data
 
 
-def measure(client: Client, url: str, repeat: int) -> tuple[list[float], int, int, int]:
-    """Timings of `repeat` calls (the first with an empty cache), the size, the
-    SQL queries and the status of the first call."""
-    timings, size, queries, status = [], 0, 0, 0
-    for attempt in range(repeat):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = client.get(url)
-            if response.streaming:
-                length = sum(len(chunk) for chunk in response.streaming_content)
-            else:
-                length = len(response.content)
-            timings.append(time.perf_counter() - started)
-        if attempt == 0:
-            size, queries, status = length, len(captured), response.status_code
-    return timings, size, queries, status
+def load_pages(site: Gunicorn, bare: Gunicorn, pages: list[dict]) -> dict:
+    """wrk on the bare view (start and end of the pass) and on every page."""
+    say(f"  wrk {DURATION} s par page, 2 workers, 16 connexions")
+    bare_runs = [wrk(bare.url + "/")]
+    results = {}
+    for page in pages:
+        if page.get("absent"):
+            continue
+        url = site.url + page["url"]
+        cookie = page.get("cookie", "")
+        # One full call fills the caches; a short run warms both workers.
+        http.get(url, cookie=cookie, timeout=60)
+        wrk(url, cookie=cookie, seconds=1)
+        results[page["key"]] = wrk(url, cookie=cookie)
+        say(f"    {page['label']:<40} {results[page['key']]['rps']:8.0f} req/s")
+    bare_runs.append(wrk(bare.url + "/"))
+    bare_rps = sum(run["rps"] for run in bare_runs) / len(bare_runs)
+    runs = " / ".join(f"{run['rps']:.0f}" for run in bare_runs)
+    say(f"    vue Django nue : {runs} req/s")
+    return {"bare": bare_runs, "bare_rps": bare_rps, "pages": results}
+
+
+def measure_database(vendor: str) -> dict:
+    url = PG_URL if vendor == "postgresql" else SQLITE_URL
+    env = environment(url)
+    say(f"\n== {vendor} ==")
+    run([PYTHON, "-m", "bench.dataset"], env)
+    probe_file = VAR / f"probe-{vendor}.json"
+    say("  mesures à froid, dans le processus")
+    run([PYTHON, "-m", "bench.probe", str(probe_file), "--runs", str(RUNS)], env)
+    probe = json.loads(probe_file.read_text())
+    result = {"vendor": vendor, "probe": probe}
+    if vendor == "postgresql" and PG_SMALL_URL:
+        small_env = {**environment(PG_SMALL_URL), "BENCH_SIZE": "1000"}
+        say("  même chose sur 1 000 initiatives")
+        run([PYTHON, "-m", "bench.dataset"], small_env)
+        small_file = VAR / "probe-postgresql-1000.json"
+        run(
+            [PYTHON, "-m", "bench.probe", str(small_file), "--runs", str(RUNS)],
+            small_env,
+        )
+        result["small"] = json.loads(small_file.read_text())
+
+    bare_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.bare_settings"}
+    with (
+        Gunicorn("observatoire.wsgi", env, f"site-{vendor}") as site,
+        Gunicorn("bench.bare:application", bare_env, f"bare-{vendor}") as bare,
+    ):
+        result["load"] = load_pages(site, bare, probe["pages"])
+        say("  export CSV de tout")
+        result["export"] = http.download(
+            site.url + "/initiatives/export.csv", workers=site.workers()
+        )
+        say(
+            f"    premier octet {result['export']['ttfb_ms']:.0f} ms, "
+            f"total {result['export']['total_ms']:.0f} ms"
+        )
+        result["map_sent"] = http.get(
+            site.url + "/carte/donnees.json", timeout=60, compressed=True
+        )
+        if vendor == "postgresql":
+            say("  carte dans Chromium")
+            result["browser"] = browser.time_clusters(site.url + "/carte/")
+    if vendor == "postgresql" and REDIS_URL:
+        say(f"  cache Redis ({REDIS_URL})")
+        redis_env = environment(url, REDIS_URL)
+        with (
+            Gunicorn("observatoire.wsgi", redis_env, f"site-{vendor}-redis") as site,
+            Gunicorn(
+                "bench.bare:application",
+                {**redis_env, "DJANGO_SETTINGS_MODULE": "bench.bare_settings"},
+                f"bare-{vendor}-redis",
+            ) as bare,
+        ):
+            result["load_redis"] = load_pages(site, bare, probe["pages"])
+    return result
+
+
+def machine() -> dict:
+    cpu = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(int(memory) / 1024 / 1024),
+        "python": platform.python_version(),
+        "load": os.getloadavg(),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip(),
+    }
 
 
 def main() -> int:
-    prepare()
-    client = Client()
-    client.get("/initiatives/")  # warm-up: imports, template loading
-    cache.clear()
-    header = f"{'Mesure':<34} {'à froid':>9} {'ensuite':>9} {'taille':>10} {'SQL':>4}"
-    print(header)
-    print("-" * len(header))
-    failed = False
-    for label, url, repeat in cases():
-        timings, size, queries, status = measure(client, url, repeat)
-        if status != 200:
-            failed = True
-            print(f"{label:<34} HTTP {status}")
-            continue
-        cold = timings[0] * 1000
-        warm = (
-            f"{statistics.median(timings[1:]) * 1000:>6.0f} ms" if timings[1:] else ""
-        )
-        print(
-            f"{label:<34} {cold:>6.0f} ms {warm:>9} {size / 1024:>7.0f} Ko {queries:>4}"
-        )
-    print(
-        f"\nÀ froid : premier appel, cache vidé ; ensuite : médiane des "
-        f"{REPEAT - 1} appels suivants (comptes des facettes et marqueurs en "
-        "cache). Client de test Django, sans réseau ni serveur web ; SQL : "
-        "requêtes du premier appel."
+    VAR.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    run(
+        [PYTHON, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        environment(SQLITE_URL),
     )
-    return 1 if failed else 0
+    results = [measure_database(vendor) for vendor in DATABASES]
+    info = machine()
+    info["date"] = datetime.datetime.now().astimezone().isoformat(timespec="minutes")
+    info["minutes"] = (time.monotonic() - started) / 60
+    text, missed = report.render(info, results)
+    (ROOT / "bench" / "REPORT.md").write_text(text, encoding="utf-8")
+    (VAR / "results.json").write_text(json.dumps(results, indent=1))
+    say(f"\nbench/REPORT.md écrit ({info['minutes']:.1f} min).")
+    if missed:
+        say("Cibles manquées :\n" + "\n".join(f"  - {line}" for line in missed))
+        return 1
+    say("Toutes les cibles sont tenues.")
+    return 0
 
 
 if __name__ == "__main__":

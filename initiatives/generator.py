@@ -214,8 +214,10 @@ def initiatives_generate_demo(
     count: int,
     seed: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    status: str = Initiative.Status.PUBLISHED,
 ) -> int:
-    """Create `count` published demo initiatives; returns how many were made."""
+    """Create `count` demo initiatives (published unless `status` says otherwise,
+    e.g. a moderation queue to measure); returns how many were made."""
     if count <= 0:
         raise GeneratorError("Le nombre d'initiatives doit être positif.")
     categories = list(Category.objects.all())
@@ -260,9 +262,11 @@ def initiatives_generate_demo(
                 latitude=latitude,
                 longitude=longitude,
                 organisation=f"Association {commune_name} en commun"[:200],
-                status=Initiative.Status.PUBLISHED,
+                status=status,
                 created_at=published - timedelta(days=rng.randint(1, 60)),
-                published_at=published,
+                published_at=published
+                if status == Initiative.Status.PUBLISHED
+                else None,
                 source=DEMO_SOURCE,
                 is_demo=True,
             )
