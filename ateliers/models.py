@@ -7,6 +7,7 @@ from taggit.managers import TaggableManager
 
 from ateliers import parsing
 from observatoire.models import Territory
+from observatoire.versions import VersionedQuerySet
 
 
 class Event(models.Model):
@@ -16,6 +17,8 @@ class Event(models.Model):
     slug = models.SlugField(_("identifiant d'URL"), max_length=220, unique=True)
     description = models.TextField(_("description"), blank=True)
     url = models.URLField(_("site web"), blank=True)
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("événement")
@@ -29,7 +32,7 @@ class Event(models.Model):
         return reverse("ateliers:list") + f"?evenement={self.slug}"
 
 
-class WorkshopQuerySet(models.QuerySet):
+class WorkshopQuerySet(VersionedQuerySet):
     def published(self):
         return self.filter(status=Workshop.Status.PUBLISHED)
 
@@ -170,6 +173,8 @@ class Section(models.Model):
     text = models.TextField(_("texte"), blank=True)
     position = models.PositiveIntegerField(_("ordre"), default=0)
 
+    objects = VersionedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("section")
         verbose_name_plural = _("sections")
@@ -201,6 +206,8 @@ class Group(models.Model):
     )
     title = models.TextField(_("titre"))
     position = models.PositiveIntegerField(_("ordre"), default=0)
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("thème")
@@ -242,6 +249,8 @@ class Item(models.Model):
     text = models.TextField(_("texte"))
     position = models.PositiveIntegerField(_("ordre"), default=0)
     tags = TaggableManager(verbose_name=_("mots-clés"), blank=True)
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("élément")

@@ -28,6 +28,5 @@ class InitiativesConfig(AppConfig):
             models.Family,
             models.ActionLevel,
             models.ResourceType,
-            models.ChangeProposal,
         ):
             versions.watch(model, versions.INITIATIVES)

@@ -8,7 +8,6 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
-from observatoire import versions
 from observatoire.models import Territory
 from observatoire.text import fold
 from observatoire.versions import VersionedQuerySet
@@ -37,6 +36,8 @@ class Category(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
+    objects = VersionedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("type de pratique")
         verbose_name_plural = _("types de pratique")
@@ -53,6 +54,8 @@ class Family(models.Model):
     slug = models.SlugField(_("identifiant d'URL"), unique=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("famille")
@@ -71,6 +74,8 @@ class ActionLevel(models.Model):
     description = models.CharField(_("description"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
+    objects = VersionedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("niveau d'action")
         verbose_name_plural = _("niveaux d'action")
@@ -87,6 +92,8 @@ class ResourceType(models.Model):
     slug = models.SlugField(_("identifiant d'URL"), unique=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
+    objects = VersionedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("type de ressources")
         verbose_name_plural = _("types de ressources")
@@ -97,8 +104,6 @@ class ResourceType(models.Model):
 
 
 class InitiativeQuerySet(VersionedQuerySet):
-    version_scopes = (versions.INITIATIVES,)
-
     def published(self):
         return self.filter(status=Initiative.Status.PUBLISHED)
 

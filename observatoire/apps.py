@@ -13,4 +13,4 @@ class ObservatoireConfig(AppConfig):
         from observatoire.models import Territory
 
         versions.watch(Territory, versions.TERRITORIES)
-        versions.watch(Tag, versions.TAGS)
+        versions.watch(Tag, versions.TAGS, signals_only=True)

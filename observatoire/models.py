@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from observatoire.text import fold
+from observatoire.versions import VersionedQuerySet
 
 # Abbreviations people type for the words official names spell out, and back
 # (EPCI names use "St-" where commune names say "Saint-").
@@ -24,7 +25,7 @@ def search_variants(key: str) -> set[str]:
     return {key, " ".join(swapped)}
 
 
-class TerritoryQuerySet(models.QuerySet):
+class TerritoryQuerySet(VersionedQuerySet):
     def communes(self):
         return self.filter(kind=Territory.Kind.COMMUNE)
 

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions: a cached public page skips everything below.
+    "observatoire.pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -128,8 +130,17 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "observatoire_cache",
+            # Django's default keeps 300 entries and, past them, drops a third
+            # (data versions included): a busy site would rebuild its pages
+            # all day. Whole pages, facet counts and map data need room.
+            "OPTIONS": {"MAX_ENTRIES": 100_000, "CULL_FREQUENCY": 10},
         }
     }
+
+# Whole public pages for anonymous visitors (observatoire/pagecache.py); any
+# write to the content retires them at once, this is only how long an unused
+# one stays. 0 turns the page cache off.
+PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600)
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_SECURE = envbool(

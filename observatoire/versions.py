@@ -13,14 +13,20 @@ size. A token that has vanished (cache cleared or culled, first start) is
 replaced by a new one: a lost version costs a cold cache, never a stale page.
 
 Models declare their scopes with `watch()` (saves, deletions, many-to-many
-changes) and `VersionedQuerySet` (bulk paths that send no signal).
+changes); their managers are built on `VersionedQuerySet`, so the bulk paths
+that send no signal (`update`, `bulk_create`, `bulk_update`) bump the same
+scopes. `fetch()`/`store()` read a cached value and the versions it depends on
+in one round trip (the page cache, observatoire/pagecache.py, uses them on
+every request).
 """
 
 import hashlib
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -29,8 +35,14 @@ ATELIERS = "ateliers"
 REFERENTIEL = "referentiel"
 TERRITORIES = "territories"
 TAGS = "tags"
+# Self-assessments are written by every visitor who takes one and shown to
+# no one else: apart, so they never retire the cached public pages.
+ASSESSMENTS = "assessments"
+# What public pages are built from.
+CONTENT = (INITIATIVES, ATELIERS, REFERENTIEL, TERRITORIES, TAGS)
 
 PREFIX = "version:"
+_watched: dict[type[models.Model], tuple[str, ...]] = {}
 
 
 def _cache_key(scope: str) -> str:
@@ -74,10 +86,43 @@ def key(namespace: str, *parts, scopes: Iterable[str]) -> str:
     return f"{namespace}:{digest}"
 
 
-def watch(model: type[models.Model], *scopes: str) -> None:
+def fetch(name: str, *, scopes: Iterable[str]) -> tuple[Any, dict[str, str]]:
+    """The value stored under `name` by `store()` if the versions of `scopes`
+    have not changed since (else None), and the current versions to store a
+    fresh one with. One cache round trip when the value is there."""
+    scopes = tuple(scopes)
+    keys = [_cache_key(scope) for scope in scopes]
+    found = cache.get_many([name, *keys])
+    if all(key in found for key in keys):
+        now = {scope: found[_cache_key(scope)] for scope in scopes}
+    else:
+        now = current(*scopes)
+    entry = found.get(name)
+    if entry is not None and entry[0] == now:
+        return entry[1], now
+    return None, now
+
+
+def store(name: str, value, *, versions: dict[str, str], timeout: int) -> None:
+    """Cache `value` as built from the data at `versions` (read *before*
+    building it: a write meanwhile leaves it stale-marked, never stale-served)."""
+    cache.set(name, (versions, value), timeout)
+
+
+def watch(model: type[models.Model], *scopes: str, signals_only=False) -> None:
     """Bump `scopes` whenever a row of `model` (or one of its many-to-many
     links) is saved or deleted, whatever the write path: forms, services,
-    admin, imports."""
+    admin, imports. The model's queryset must be a VersionedQuerySet, so that
+    bulk writes bump too; `signals_only` for third-party models (taggit's
+    Tag), whose code never writes in bulk."""
+    queryset = model._default_manager._queryset_class
+    if not signals_only and not issubclass(queryset, VersionedQuerySet):
+        raise ImproperlyConfigured(
+            f"{model._meta.label}: its manager must be built on "
+            "observatoire.versions.VersionedQuerySet, or bulk writes would "
+            "leave stale caches."
+        )
+    _watched[model] = (*_watched.get(model, ()), *scopes)
 
     def changed(sender, **kwargs):
         if kwargs.get("raw"):
@@ -102,14 +147,18 @@ def watch(model: type[models.Model], *scopes: str) -> None:
 
 
 class VersionedQuerySet(models.QuerySet):
-    """Bulk writes send no signal: they bump the model's scopes themselves."""
+    """Bulk writes send no signal: they bump the scopes `watch()` gave their
+    model themselves."""
 
-    version_scopes: tuple[str, ...] = ()
+    def _bump(self):
+        scopes = _watched.get(self.model)
+        if scopes:
+            bump(*scopes)
 
     def update(self, **kwargs):
         rows = super().update(**kwargs)
         if rows:
-            bump(*self.version_scopes)
+            self._bump()
         return rows
 
     update.alters_data = True
@@ -117,7 +166,7 @@ class VersionedQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         created = super().bulk_create(objs, *args, **kwargs)
         if created:
-            bump(*self.version_scopes)
+            self._bump()
         return created
 
     bulk_create.alters_data = True
@@ -125,7 +174,7 @@ class VersionedQuerySet(models.QuerySet):
     def bulk_update(self, objs, fields, *args, **kwargs):
         rows = super().bulk_update(objs, fields, *args, **kwargs)
         if rows:
-            bump(*self.version_scopes)
+            self._bump()
         return rows
 
     bulk_update.alters_data = True

@@ -23,11 +23,7 @@ class ReferentielConfig(AppConfig):
 
         from . import models
 
-        for model in (
-            models.Part,
-            models.Section,
-            models.Entry,
-            models.Assessment,
-            models.Rating,
-        ):
+        for model in (models.Referential, models.Part, models.Section, models.Entry):
             versions.watch(model, versions.REFERENTIEL)
+        for model in (models.Assessment, models.Rating):
+            versions.watch(model, versions.ASSESSMENTS)

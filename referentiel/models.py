@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from observatoire.models import Territory
+from observatoire.versions import VersionedQuerySet
 
 
 class Referential(models.Model):
@@ -35,6 +36,8 @@ class Referential(models.Model):
         _("explication des recommandations de l'autodiagnostic"), blank=True
     )
     tags = TaggableManager(verbose_name=_("mots-clés du document source"), blank=True)
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("référentiel")
@@ -76,6 +79,8 @@ class Part(models.Model):
     conclusion = models.TextField(_("conclusion"), blank=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
+    objects = VersionedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("partie")
         verbose_name_plural = _("parties")
@@ -88,7 +93,7 @@ class Part(models.Model):
         return reverse("referentiel:part", args=[self.slug])
 
 
-class SectionQuerySet(models.QuerySet):
+class SectionQuerySet(VersionedQuerySet):
     def domains(self):
         """The competency domains, the axes of the self-assessment."""
         return self.filter(part__kind=Part.Kind.COMPETENCIES)
@@ -140,7 +145,7 @@ class Section(models.Model):
         return reverse("referentiel:section", args=[self.part.slug, self.slug])
 
 
-class EntryQuerySet(models.QuerySet):
+class EntryQuerySet(VersionedQuerySet):
     def competencies(self):
         return self.filter(part__kind=Part.Kind.COMPETENCIES)
 
@@ -193,7 +198,7 @@ class Entry(models.Model):
         return self.section or self.part
 
 
-class AssessmentQuerySet(models.QuerySet):
+class AssessmentQuerySet(VersionedQuerySet):
     def within(self, territory: Territory):
         return self.filter(territory__in=territory.within().values("pk"))
 
@@ -283,6 +288,8 @@ class Rating(models.Model):
         related_name="ratings",
     )
     level = models.PositiveSmallIntegerField(_("niveau"), choices=Level.choices)
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("réponse")

@@ -16,3 +16,7 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Query-count tests measure a view's own work: the page cache, which would
+# answer the second call with one query, is on in its own tests only
+# (tests/observatoire/test_page_cache.py).
+PAGE_CACHE_SECONDS = 0

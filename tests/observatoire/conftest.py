@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from observatoire.models import Territory
+from tests.initiatives.conftest import make_initiative  # noqa: F401 (a fixture)
 
 
 def territory(kind, code, name, *, parent=None, epci=None, population=None, postal=()):
