@@ -10,11 +10,11 @@ costs one GROUP BY query whatever the number of options, and the results are
 cached until the data changes.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 
 import django_filters
 from django import forms
-from django.core.cache import cache
 from django.db.models import Count
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +28,7 @@ from observatoire.models import Territory
 MAX_QUERY_LENGTH = 200
 TAG_FACET_SIZE = 20
 TERRITORY_FACET_SIZE = 20
-# A safety net only: keys change with the data (see cache_key).
+# A safety net only: entries are retired with the data (see cached).
 FACET_CACHE_SECONDS = 15 * 60
 
 
@@ -225,10 +225,13 @@ def _selected(filterset: InitiativeFilter, key: str) -> set[str]:
     return {getattr(item, "slug", item) for item in value}
 
 
+# What a summary of a filtered set of initiatives is built from.
+SCOPES = (versions.INITIATIVES, versions.TAGS, versions.TERRITORIES)
+
+
 def cache_key(filterset: InitiativeFilter, namespace: str) -> str:
-    """The valid filter values and the data versions (observatoire.versions):
-    any write to initiatives, tags or territories gives new keys, so counts are
-    never stale, and building the key reads no initiative row."""
+    """The valid filter values and the language, the same whatever their order
+    in the URL; the data versions are checked by `cached()`."""
     canonical = []
     for name, value in sorted(valid_values(filterset).items()):
         if name == "tri" or not value:
@@ -239,12 +242,21 @@ def cache_key(filterset: InitiativeFilter, namespace: str) -> str:
             canonical.append((name, value.slug))
         else:
             canonical.append((name, sorted(getattr(v, "slug", v) for v in value)))
-    return versions.key(
-        f"initiatives:{namespace}",
-        canonical,
-        get_language(),
-        scopes=(versions.INITIATIVES, versions.TAGS, versions.TERRITORIES),
-    )
+    raw = repr((canonical, get_language()))
+    digest = hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest()
+    return f"initiatives:{namespace}:{digest}"
+
+
+def cached(filterset: InitiativeFilter, namespace: str, build, *, timeout: int):
+    """`build()`'s result for this filter, cached until the data changes: any
+    write to initiatives, tags or territories (observatoire.versions) gives a
+    fresh one on every app server, and reading it reads no initiative row."""
+    key = cache_key(filterset, namespace)
+    value, current = versions.fetch(key, scopes=SCOPES)
+    if value is None:
+        value = build()
+        versions.store(key, value, versions=current, timeout=timeout)
+    return value
 
 
 def facets(filterset: InitiativeFilter) -> list[Facet]:
@@ -252,12 +264,9 @@ def facets(filterset: InitiativeFilter) -> list[Facet]:
 
     Cached: on 100,000 initiatives the many-to-many counts take a second, and
     most visitors open the same few filter combinations."""
-    key = cache_key(filterset, "facets")
-    result = cache.get(key)
-    if result is None:
-        result = _facets(filterset)
-        cache.set(key, result, FACET_CACHE_SECONDS)
-    return result
+    return cached(
+        filterset, "facets", lambda: _facets(filterset), timeout=FACET_CACHE_SECONDS
+    )
 
 
 def _facets(filterset: InitiativeFilter) -> list[Facet]:

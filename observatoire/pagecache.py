@@ -104,10 +104,12 @@ def _entry(response) -> dict:
     }
 
 
+def accepts_gzip(request) -> bool:
+    return bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
+
+
 def _accepts_gzip(request, entry: dict) -> bool:
-    return entry["gzip"] is not None and bool(
-        ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))
-    )
+    return entry["gzip"] is not None and accepts_gzip(request)
 
 
 def _respond(request, entry: dict):

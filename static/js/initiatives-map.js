@@ -125,24 +125,34 @@
       var bounds = L.latLngBounds([]);
       var mainland = L.latLngBounds([]);
       var france = L.latLngBounds([41, -5.6], [51.2, 9.8]);
-      var markers = data.markers.map(function (row) {
-        bounds.extend([row[1], row[2]]);
-        if (france.contains([row[1], row[2]])) {
-          mainland.extend([row[1], row[2]]);
+      // Format 2 (see the map data view): delta-encoded integer columns.
+      var markers = new Array(data.count);
+      var id = 0;
+      var lat = 0;
+      var lon = 0;
+      for (var i = 0; i < data.count; i += 1) {
+        id += data.ids[i];
+        lat += data.lat[i];
+        lon += data.lon[i];
+        var point = [lat / data.scale, lon / data.scale];
+        var kind = data.kinds[i];
+        bounds.extend(point);
+        if (france.contains(point)) {
+          mainland.extend(point);
         }
-        var entry = data.legend[row[3]] || { colour: "#1f4e8c" };
-        used[row[3]] = true;
-        var marker = L.circleMarker([row[1], row[2]], {
+        var entry = data.legend[kind] || { colour: "#1f4e8c" };
+        used[kind] = true;
+        var marker = L.circleMarker(point, {
           radius: 7,
           color: "#ffffff",
           weight: 2,
           fillColor: entry.colour,
           fillOpacity: 1,
-          initiativeId: row[0],
+          initiativeId: id,
         });
         marker.on("click", openPopup);
-        return marker;
-      });
+        markers[i] = marker;
+      }
       // Bounds from the data (the cluster group is still filling in, chunk by
       // chunk). Overseas points would zoom out to the whole world: frame
       // mainland France when it has points; zooming out shows the rest.

@@ -1,4 +1,6 @@
+import gzip
 import json
+from itertools import accumulate
 
 import pytest
 from django.urls import reverse
@@ -8,6 +10,23 @@ from initiatives.models import Category, Initiative
 MAP = reverse("initiatives:map")
 DATA = reverse("initiatives:map_data")
 EMBED = reverse("initiatives:embed")
+
+
+def decode(data: dict) -> list[list]:
+    """The markers as [id, latitude, longitude, legend index], read as the
+    public contract of the map data view says (format 2)."""
+    assert data["format"] == 2
+    ids, lats, lons = (list(accumulate(data[key])) for key in ("ids", "lat", "lon"))
+    assert len(ids) == len(lats) == len(lons) == len(data["kinds"]) == data["count"]
+    scale = data["scale"]
+    return [
+        [pk, lat / scale, lon / scale, kind]
+        for pk, lat, lon, kind in zip(ids, lats, lons, data["kinds"], strict=True)
+    ]
+
+
+def markers(response) -> list[list]:
+    return decode(response.json())
 
 
 @pytest.mark.parametrize("role", ["anonymous", "citizen", "moderator", "agent"])
@@ -36,8 +55,33 @@ def test_map_data_is_compact_and_filtered(client, geo, make_initiative):
     make_initiative(name="En attente", status=Initiative.Status.PENDING)
     data = client.get(DATA, {"territoire": geo.finistere.slug}).json()
     legend_index = [entry["name"] for entry in data["legend"]].index(garden.name)
-    assert data["markers"] == [[shown.pk, 48.12346, -4.5, legend_index]]
+    assert decode(data) == [[shown.pk, 48.12346, -4.5, legend_index]]
     assert data["legend"][legend_index]["colour"] == garden.colour
+
+
+def test_map_data_decodes_many_markers_in_id_order(client, geo, make_initiative):
+    made = [
+        make_initiative(latitude=48.39 - n * 0.01, longitude=-4.49 + n * 0.0137)
+        for n in range(5)
+    ]
+    make_initiative(commune=geo.lyon, latitude=45.76, longitude=4.83)
+    rows = markers(client.get(DATA, {"territoire": geo.finistere.slug}))
+    assert [row[0] for row in rows] == [initiative.pk for initiative in made]
+    assert [(row[1], row[2]) for row in rows] == [
+        (round(i.latitude, 5), round(i.longitude, 5)) for i in made
+    ]
+
+
+def test_map_data_is_compressed_for_browsers_that_accept_it(client, make_initiative):
+    for number in range(50):
+        make_initiative(latitude=48 + number / 100, longitude=-4 - number / 100)
+    plain = client.get(DATA)
+    sent = client.get(DATA, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert "Content-Encoding" not in plain
+    assert sent["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in sent["Vary"]
+    assert gzip.decompress(sent.content) == plain.content
+    assert len(sent.content) < len(plain.content) / 2
 
 
 def test_map_data_never_contains_private_fields(client, make_initiative):
@@ -61,7 +105,7 @@ def test_map_data_reports_invalid_filters(client, make_initiative):
     make_initiative()
     data = client.get(DATA, {"modele": "nimporte"}).json()
     assert "modele" in data["errors"]
-    assert len(data["markers"]) == 1
+    assert len(decode(data)) == 1
 
 
 @pytest.mark.parametrize("url", [DATA, MAP, EMBED])
@@ -104,7 +148,7 @@ def test_map_data_query_count_does_not_grow(
         make_initiative(category=categories[number % len(categories)])
     with django_assert_num_queries(14):
         data = json.loads(client.get(DATA).content)
-    assert len(data["markers"]) == size
+    assert len(decode(data)) == size
 
 
 PUBLIC_VIEWS = [
@@ -147,14 +191,14 @@ def test_map_data_is_cached_until_the_data_changes(
     client, django_assert_num_queries, make_initiative
 ):
     first = make_initiative()
-    assert len(client.get(DATA).json()["markers"]) == 1
-    with django_assert_num_queries(2):  # data version + cache read
-        assert len(client.get(DATA).json()["markers"]) == 1
+    assert len(markers(client.get(DATA))) == 1
+    with django_assert_num_queries(1):  # data versions and markers, one read
+        assert len(markers(client.get(DATA))) == 1
     make_initiative()
-    assert len(client.get(DATA).json()["markers"]) == 2
+    assert len(markers(client.get(DATA))) == 2
     first.status = Initiative.Status.ARCHIVED
     first.save()
-    assert len(client.get(DATA).json()["markers"]) == 1
+    assert len(markers(client.get(DATA))) == 1
 
 
 def test_list_and_map_caches_never_mix(client, make_initiative):
@@ -163,7 +207,7 @@ def test_list_and_map_caches_never_mix(client, make_initiative):
         client.get(reverse("initiatives:list"), {"modele": "free"})
         client.get(MAP, {"modele": "free"})
         data = client.get(DATA, {"modele": "free"}).json()
-        assert set(data) == {"legend", "markers", "errors"}
+        assert data["format"] == 2 and "legend" in data
 
 
 def test_map_data_revalidates_with_etag(client, make_initiative):
@@ -176,6 +220,6 @@ def test_map_data_revalidates_with_etag(client, make_initiative):
     make_initiative()
     changed = client.get(DATA, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200
-    assert len(changed.json()["markers"]) == 2
+    assert len(markers(changed)) == 2
     other_filter = client.get(DATA, {"modele": "free"}, HTTP_IF_NONE_MATCH=etag)
     assert other_filter.status_code == 200

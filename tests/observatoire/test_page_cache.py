@@ -111,7 +111,7 @@ def test_public_submission_then_moderation_publishes_on_the_next_request(
     )
     assert response.status_code == 302, response.content.decode()
     assert "Jardin des Capucins" in page(visitor)
-    assert [pending.pk] == [row[0] for row in visitor.get(MAP_DATA).json()["markers"]]
+    assert visitor.get(MAP_DATA).json()["ids"] == [pending.pk]
     assert page(visitor, "/") != home_before
 
 
