@@ -269,6 +269,15 @@ def facets(filterset: InitiativeFilter) -> list[Facet]:
     )
 
 
+def filtered_total(facet_list: list[Facet]) -> int:
+    """How many initiatives match the filter, read from the kind-of-practice
+    facet: every initiative has exactly one kind, so the counts of the chosen
+    kinds (of all kinds when none is chosen) add up to the filtered set."""
+    kinds = next(facet for facet in facet_list if facet.key == "type")
+    chosen = [option for option in kinds.options if option.selected]
+    return sum(option.count for option in chosen or kinds.options)
+
+
 def _facets(filterset: InitiativeFilter) -> list[Facet]:
     result = []
     for key, model, field_name in (

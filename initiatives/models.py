@@ -254,7 +254,8 @@ class Initiative(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "name"]),
+            # The list's order (name, then pk): a page is read from the index.
+            models.Index(fields=["status", "name", "id"]),
             models.Index(fields=["status", "created_at"]),
             # Facet counts group published rows by these columns: covering
             # indexes keep them off the wide table rows (100,000+ initiatives).
@@ -262,8 +263,14 @@ class Initiative(models.Model):
             models.Index(fields=["status", "economic_model"]),
             models.Index(fields=["status", "commune"]),
             models.Index(fields=["status", "published_at"]),
-            # Latest change, read on each list page to key the facet cache.
+            # Latest change (exports, feeds).
             models.Index(fields=["updated_at"]),
+            # Map markers straight from the index, in id order, never touching
+            # the wide rows; also the id list behind every facet subquery.
+            models.Index(
+                fields=["status", "id", "latitude", "longitude", "category"],
+                name="initiative_markers",
+            ),
         ]
 
     def __str__(self):

@@ -32,6 +32,7 @@ from initiatives.filters import (
     InitiativeFilter,
     cached,
     facets,
+    filtered_total,
     published_filter,
     valid_values,
 )
@@ -49,6 +50,7 @@ from observatoire import ratelimit, registry, roles
 from observatoire.fields import TerritoryField
 from observatoire.models import Territory
 from observatoire.pagecache import accepts_gzip
+from observatoire.pagination import KeysFirstPaginator
 from observatoire.roles import role_required
 
 # Browsing, map, embeddable map and open-data exports (issue 3, part B).
@@ -118,9 +120,15 @@ class InitiativeListView(FilterView):
         )
         return kwargs
 
+    paginator_class = KeysFirstPaginator
+
     def paginate_queryset(self, queryset, page_size):
         # A wrong or out-of-range page number shows the nearest page, not a 404.
         paginator = self.get_paginator(queryset, page_size)
+        if self.with_facets:
+            self.facets = facets(self.filterset)
+            # The facets have counted the set already: no COUNT(*) of its own.
+            paginator.count = filtered_total(self.facets)
         asked = self.request.GET.get("page", "")
         page = paginator.get_page(asked)
         self.page_invalid = bool(asked) and asked != str(page.number)
@@ -129,7 +137,7 @@ class InitiativeListView(FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            facets=facets(self.filterset) if self.with_facets else [],
+            facets=getattr(self, "facets", []),
             territory=valid_values(self.filterset).get("territoire"),
             querystring_without_page=_filter_query(self.request),
             filter_query=_filter_query(self.request),

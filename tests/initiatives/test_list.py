@@ -245,8 +245,9 @@ def test_list_query_count_does_not_grow(
     client, django_assert_num_queries, make_initiative, geo, size
 ):
     """Guards the N+1 on category and commune of each row, and facet counting
-    per option: the page and every facet are a fixed number of queries, and
-    fewer once the facet counts are cached."""
+    per option: the page (its keys, then its rows) and every facet are a fixed
+    number of queries, the total comes from the facets, and fewer queries once
+    the facet counts are cached."""
     families = list(Family.objects.all())
     for number in range(size):
         make_initiative(
@@ -256,10 +257,10 @@ def test_list_query_count_does_not_grow(
             tags=[f"tag{number % 7}"],
         )
     params = {"famille": "libre", "territoire": geo.finistere.slug, "tag": "tag1"}
-    with django_assert_num_queries(22):
+    with django_assert_num_queries(21):
         response = client.get(LIST, params)
     assert response.status_code == 200
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         cached = client.get(LIST, params)
     assert names(cached) == names(response)
 
@@ -334,3 +335,21 @@ def test_chosen_territory_stays_shown_when_another_filter_is_invalid(
     assert response.context["territory"] == geo.quimper
     assert "Retirer ce territoire" in response.content.decode()
     assert "Autre territoire" in response.content.decode()
+
+
+def test_every_page_lists_each_initiative_once_in_order(client, make_initiative):
+    """Pages read their keys first (observatoire.pagination): together they
+    are the whole ordered list, and the total matches."""
+    for number in range(45):
+        make_initiative(name=f"Fiche {number % 9}")
+    expected = list(
+        Initiative.objects.published().order_by("name", "pk").values_list(
+            "name", flat=True
+        )
+    )
+    shown = []
+    for page_number in (1, 2, 3):
+        response = client.get(LIST, {"page": page_number})
+        assert response.context["paginator"].count == 45
+        shown += names(response)
+    assert shown == expected
