@@ -343,9 +343,9 @@ def test_every_page_lists_each_initiative_once_in_order(client, make_initiative)
     for number in range(45):
         make_initiative(name=f"Fiche {number % 9}")
     expected = list(
-        Initiative.objects.published().order_by("name", "pk").values_list(
-            "name", flat=True
-        )
+        Initiative.objects.published()
+        .order_by("name", "pk")
+        .values_list("name", flat=True)
     )
     shown = []
     for page_number in (1, 2, 3):
