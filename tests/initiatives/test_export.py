@@ -142,3 +142,27 @@ def test_open_data_page_documents_every_column(client):
     assert "Licence Ouverte 2.0" in body
     for name in exports.COLUMN_NAMES:
         assert f"<code>{name}</code>" in body
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "geojson"])
+def test_export_queries_grow_with_chunks_not_rows(
+    client, make_initiative, django_assert_num_queries, monkeypatch, fmt
+):
+    """Guards per-row queries for the many-to-many names and tags: the rows
+    are read through one cursor, the names once per relation and per chunk
+    of rows (here 3 chunks of 2)."""
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
+    for number in range(6):
+        make_initiative(name=f"Fiche {number}", tags=[f"tag{number}"])
+    # The rows, then 4 relations (families, levels, resources, tags) × 3 chunks.
+    with django_assert_num_queries(13):
+        _response, text = export(client, fmt)
+    assert "Fiche 5" in text and "tag5" in text
+
+
+def test_the_csv_header_is_sent_before_any_query(client, make_initiative):
+    make_initiative()
+    response = client.get(reverse("initiatives:export", args=["csv"]))
+    first = next(iter(response.streaming_content)).decode("utf-8")
+    assert first.startswith("\ufeffid;slug;nom;")
+    assert first.count("\r\n") == 1
