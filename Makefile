@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run serve test test-fast lint format bench browser-deps clean territories-data
+.PHONY: install run serve test test-fast lint format bench bench-deps browser-deps clean territories-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,8 +60,15 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: db
-	DEBUG=0 ALLOW_INSECURE_SECRET_KEY=1 $(BIN)/python -m bench
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) || \
+		(echo "wrk est nécessaire au banc d'essai : apt-get install wrk" && exit 1)
+
+# Performance at 100,000 initiatives, PostgreSQL and SQLite: writes bench/REPORT.md,
+# fails when a target is missed (see the README).
+bench: install var browser-deps bench-deps
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) var/static

@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from bench import browser, http, report
 
@@ -177,10 +178,49 @@ def load_pages(site: Gunicorn, bare: Gunicorn, pages: list[dict]) -> dict:
     return {"bare": bare_runs, "bare_rps": bare_rps, "pages": results}
 
 
+def ensure_postgres_database(url: str) -> None:
+    """Create the benchmark's own database if it does not exist yet."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    try:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            found = connection.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+            ).fetchone()
+            if not found:
+                say(f"  création de la base {name}")
+                connection.execute(
+                    sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+                )
+    except psycopg.OperationalError as error:
+        raise SystemExit(
+            f"PostgreSQL injoignable ({admin}) : {error}\nLancez PostgreSQL ou "
+            "mesurez SQLite seul avec BENCH_DATABASES=sqlite."
+        ) from None
+
+
+def redis_available(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 6379), 2) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
 def measure_database(vendor: str) -> dict:
     url = PG_URL if vendor == "postgresql" else SQLITE_URL
     env = environment(url)
     say(f"\n== {vendor} ==")
+    if vendor == "postgresql":
+        ensure_postgres_database(PG_URL)
+        if PG_SMALL_URL:
+            ensure_postgres_database(PG_SMALL_URL)
     run([PYTHON, "-m", "bench.dataset"], env)
     probe_file = VAR / f"probe-{vendor}.json"
     say("  mesures à froid, dans le processus")
@@ -218,7 +258,10 @@ def measure_database(vendor: str) -> dict:
         if vendor == "postgresql":
             say("  carte dans Chromium")
             result["browser"] = browser.time_clusters(site.url + "/carte/")
-    if vendor == "postgresql" and REDIS_URL:
+    if vendor == "postgresql" and REDIS_URL and not redis_available(REDIS_URL):
+        say(f"  Redis injoignable ({REDIS_URL}) : passe Redis omise")
+        result["redis_absent"] = REDIS_URL
+    elif vendor == "postgresql" and REDIS_URL:
         say(f"  cache Redis ({REDIS_URL})")
         redis_env = environment(url, REDIS_URL)
         with (

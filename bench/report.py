@@ -312,6 +312,11 @@ def render(info: dict, results: list[dict]) -> tuple[str, list[str]]:
             "Cache par défaut (base de données)",
             postgres,
         )
+        if result.get("redis_absent"):
+            lines += [
+                f"Passe Redis omise : {result['redis_absent']} ne répond pas.",
+                "",
+            ]
         if result.get("load_redis"):
             _load_table(
                 lines, result["load_redis"], probe, verdicts, "Cache Redis", postgres
