@@ -271,6 +271,9 @@ class Initiative(models.Model):
                 fields=["status", "id", "latitude", "longitude", "category"],
                 name="initiative_markers",
             ),
+            # Neighbours of a point (duplicates in moderation, nearby records):
+            # a range of latitudes, then of longitudes, read from the index.
+            models.Index(fields=["latitude", "longitude"], name="initiative_position"),
         ]
 
     def __str__(self):

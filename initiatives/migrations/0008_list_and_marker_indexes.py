@@ -24,4 +24,8 @@ class Migration(migrations.Migration):
             model_name='initiative',
             index=models.Index(fields=['status', 'id', 'latitude', 'longitude', 'category'], name='initiative_markers'),
         ),
+        migrations.AddIndex(
+            model_name='initiative',
+            index=models.Index(fields=['latitude', 'longitude'], name='initiative_position'),
+        ),
     ]
