@@ -54,7 +54,11 @@ def _anonymous_get(request) -> bool:
     )
 
 
-def _key(request) -> str:
+def accepts_gzip(request) -> bool:
+    return bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
+
+
+def _key(request, encoding: str) -> str:
     raw = "|".join(
         (
             request.scheme,
@@ -63,7 +67,8 @@ def _key(request) -> str:
             get_language_from_request(request),
         )
     )
-    return "page:" + hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest()
+    digest = hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest()
+    return f"page:{encoding}:{digest}"
 
 
 def _shareable(response) -> bool:
@@ -83,7 +88,9 @@ def _shareable(response) -> bool:
     return vary <= SHAREABLE_VARY
 
 
-def _entry(response) -> dict:
+def _variants(response) -> dict[str, dict]:
+    """The page as sent to browsers that accept gzip and to the others, each
+    stored apart so a hit reads only the body it sends."""
     body = response.content
     compress = len(body) >= COMPRESS_MIN_BYTES and COMPRESSIBLE.match(
         response.get("Content-Type", "")
@@ -95,21 +102,16 @@ def _entry(response) -> dict:
         for name, value in response.items()
         if name.lower() not in ("content-length", "etag")
     ]
-    etag = hashlib.md5(body, usedforsecurity=False).hexdigest()
-    return {
-        "headers": headers,
-        "body": body,
-        "gzip": gzip.compress(body, compresslevel=6, mtime=0) if compress else None,
-        "etag": f'W/"{etag}"',
+    etag = f'W/"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
+    plain = {"headers": headers, "body": body, "etag": etag}
+    if not compress:
+        return {"identity": plain, "gzip": plain}
+    compressed = {
+        "headers": [*headers, ("Content-Encoding", "gzip")],
+        "body": gzip.compress(body, compresslevel=6, mtime=0),
+        "etag": etag,
     }
-
-
-def accepts_gzip(request) -> bool:
-    return bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
-
-
-def _accepts_gzip(request, entry: dict) -> bool:
-    return entry["gzip"] is not None and accepts_gzip(request)
+    return {"identity": plain, "gzip": compressed}
 
 
 def _respond(request, entry: dict):
@@ -119,13 +121,10 @@ def _respond(request, entry: dict):
             if name.lower() in ("vary", "cache-control", "content-language"):
                 response[name] = value
     else:
-        compressed = _accepts_gzip(request, entry)
-        response = HttpResponse(entry["gzip"] if compressed else entry["body"])
+        response = HttpResponse(entry["body"])
         for name, value in entry["headers"]:
             response[name] = value
-        if compressed:
-            response["Content-Encoding"] = "gzip"
-        response["Content-Length"] = str(len(response.content))
+        response["Content-Length"] = str(len(entry["body"]))
     response["ETag"] = entry["etag"]
     return response
 
@@ -137,21 +136,28 @@ class PublicPageCacheMiddleware:
     def __call__(self, request):
         if not settings.PAGE_CACHE_SECONDS or not _anonymous_get(request):
             return self.get_response(request)
-        key = _key(request)
-        entry, current = versions.fetch(key, scopes=versions.CONTENT)
+        encoding = "gzip" if accepts_gzip(request) else "identity"
+        entry, current = versions.fetch(
+            _key(request, encoding), scopes=versions.CONTENT
+        )
         if entry is not None:
             return _respond(request, entry)
         response = self.get_response(request)
         if not _shareable(response):
             return response
-        entry = _entry(response)
-        versions.store(
-            key, entry, versions=current, timeout=settings.PAGE_CACHE_SECONDS
-        )
+        variants = _variants(response)
+        for name, variant in variants.items():
+            versions.store(
+                _key(request, name),
+                variant,
+                versions=current,
+                timeout=settings.PAGE_CACHE_SECONDS,
+            )
         # The response itself, not a copy: it keeps what the view attached.
-        if _accepts_gzip(request, entry):
-            response.content = entry["gzip"]
+        sent = variants[encoding]
+        if sent is not variants["identity"]:
+            response.content = sent["body"]
             response["Content-Encoding"] = "gzip"
-            response["Content-Length"] = str(len(response.content))
-        response["ETag"] = entry["etag"]
+            response["Content-Length"] = str(len(sent["body"]))
+        response["ETag"] = sent["etag"]
         return response
