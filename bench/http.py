@@ -38,7 +38,11 @@ def get(url: str, *, cookie: str = "", timeout: float = 10, compressed=False) ->
 
 
 def _rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:  # a worker gunicorn has killed
+        return 0
+    for line in status.splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
@@ -73,6 +77,7 @@ def download(url: str, *, workers: list[int], timeout: float = 120) -> dict:
     watch.start()
     started = time.perf_counter()
     size = 0
+    ttfb = None
     try:
         connection.request("GET", path, headers={"Accept-Language": "fr"})
         response = connection.getresponse()
@@ -82,6 +87,15 @@ def download(url: str, *, workers: list[int], timeout: float = 120) -> dict:
         while chunk := response.read1(65536):
             size += len(chunk)
         total = time.perf_counter() - started
+    except (OSError, http.client.HTTPException) as error:
+        # A worker killed by gunicorn's timeout cuts the download short.
+        return {
+            "error": f"{type(error).__name__} après {size} octets",
+            "ttfb_ms": ttfb * 1000 if ttfb is not None else None,
+            "total_ms": (time.perf_counter() - started) * 1000,
+            "bytes": size,
+            "memory_growth_mb": watch.growth_mb(),
+        }
     finally:
         connection.close()
     return {

@@ -195,6 +195,18 @@ def _other_table(lines, result, verdicts: Verdicts):
         f"| {'compressées, ≤ 12 octets' if postgres else ''} | {wire_verdict} |"
     )
     export = result["export"]
+    if export.get("error"):
+        verdicts.check(
+            "export CSV de tout",
+            False,
+            f"interrompu ({export['error']}, {_ms(export['total_ms'])} ; gunicorn "
+            "arrête un worker après 30 s)",
+        )
+        lines.append(
+            f"| Export CSV de tout | interrompu : {export['error']} après "
+            f"{_ms(export['total_ms'])} | ≤ 10 000 ms | {MISSED} |"
+        )
+        export = {**export, "ttfb_ms": export["ttfb_ms"] or export["total_ms"]}
     rows = [
         ("Export CSV de tout : premier octet", export["ttfb_ms"], EXPORT_TTFB_MS),
         ("Export CSV de tout : complet", export["total_ms"], EXPORT_TOTAL_MS),
@@ -243,7 +255,13 @@ def _other_table(lines, result, verdicts: Verdicts):
             )
     browser = result.get("browser")
     if browser:
-        if browser.get("absent"):
+        if browser.get("failed"):
+            verdicts.check("carte dans Chromium", False, browser["failed"])
+            lines.append(
+                f"| Carte dans Chromium : grappes affichées | échec : "
+                f"{browser['failed'][:200]} | ≤ 2 s | {MISSED} |"
+            )
+        elif browser.get("absent"):
             lines.append(
                 f"| Carte dans Chromium : grappes affichées | {browser['absent']} "
                 f"| ≤ 2 s | non mesurée |"
