@@ -102,8 +102,8 @@ ROW_FIELDS = (
 )
 
 
-def _iso(value) -> str:
-    return timezone.localtime(value).isoformat() if value else ""
+def _iso(value, zone) -> str:
+    return value.astimezone(zone).isoformat() if value else ""
 
 
 def _grouped(rows) -> dict[int, list[str]]:
@@ -157,6 +157,8 @@ def _records(queryset) -> Iterator[dict]:
     (`iterator`), so memory holds one chunk whatever the size of the set; the
     many-to-many names come in one query per relation and per chunk, never
     per row. 100,000 rows stream in a few seconds."""
+    # Looked up once, not per date of every row.
+    zone = timezone.get_current_timezone()
     economic = {k: str(v) for k, v in Initiative.EconomicModel.choices}
     governance = {k: str(v) for k, v in Initiative.Governance.choices}
     # One reverse() for all rows: only the slug differs.
@@ -190,9 +192,9 @@ def _records(queryset) -> Iterator[dict]:
                 "contact_public": row["public_contact"],
                 "mots_cles": related["mots_cles"].get(pk, []),
                 "url": url.replace("slug-placeholder", row["slug"]),
-                "date_creation": _iso(row["created_at"]),
-                "date_mise_a_jour": _iso(row["updated_at"]),
-                "date_publication": _iso(row["published_at"]),
+                "date_creation": _iso(row["created_at"], zone),
+                "date_mise_a_jour": _iso(row["updated_at"], zone),
+                "date_publication": _iso(row["published_at"], zone),
                 "source": row["source"],
                 "identifiant_source": row["source_id"],
                 "url_source": row["source_url"],
@@ -200,15 +202,23 @@ def _records(queryset) -> Iterator[dict]:
             }
 
 
-def _cell(column: Column, value) -> str:
-    if value is None:
-        return ""
-    if column.multiple:
-        value = MULTI_SEPARATOR.join(value)
-    value = str(value)
-    if not column.number and value.startswith(FORMULA_PREFIXES):
-        value = "'" + value
-    return value
+def _cells(row: dict) -> list[str]:
+    """A record as CSV cells (one loop per row, not a call per cell: 100,000
+    rows have 2.8 million cells)."""
+    cells = []
+    for name, multiple, number in _CSV_COLUMNS:
+        value = row[name]
+        if value is None:
+            cells.append("")
+            continue
+        value = MULTI_SEPARATOR.join(value) if multiple else str(value)
+        if not number and value.startswith(FORMULA_PREFIXES):
+            value = "'" + value
+        cells.append(value)
+    return cells
+
+
+_CSV_COLUMNS = [(c.name, c.multiple, c.number) for c in PUBLIC_COLUMNS]
 
 
 class _Echo:
@@ -234,10 +244,7 @@ def csv_lines(queryset) -> Iterator[str]:
     writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
     # The header goes out at once: the download starts before the first query.
     yield "\ufeff" + writer.writerow(COLUMN_NAMES)
-    yield from _batched(
-        writer.writerow([_cell(column, row[column.name]) for column in PUBLIC_COLUMNS])
-        for row in _records(queryset)
-    )
+    yield from _batched(writer.writerow(_cells(row)) for row in _records(queryset))
 
 
 def _dumps(value) -> str:
