@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='initiative',
-            index=models.Index(fields=['status', 'name', 'id'], name='initiatives_status_6f62f4_idx'),
+            index=models.Index(fields=['status', 'name', 'id', 'category', 'economic_model', 'commune'], name='initiative_list'),
         ),
         migrations.AddIndex(
             model_name='initiative',
