@@ -169,6 +169,17 @@ def wrk(url: str, *, cookie: str = "", seconds: int = DURATION) -> dict:
     return data
 
 
+def drain(server: Gunicorn) -> None:
+    """Wait until the workers have answered what wrk left queued (wrk stops
+    sending, not the server working): one plain call per worker, each served
+    after the queue."""
+    for _ in range(2):
+        try:
+            http.get(server.url + "/healthz", timeout=120)
+        except OSError:
+            pass
+
+
 def load_pages(site: Gunicorn, bare: Gunicorn, pages: list[dict]) -> dict:
     """wrk on the bare view (start and end of the pass) and on every page."""
     say(f"  wrk {DURATION} s par page, 2 workers, 16 connexions")
@@ -185,7 +196,9 @@ def load_pages(site: Gunicorn, bare: Gunicorn, pages: list[dict]) -> dict:
         except OSError:
             pass  # too slow to warm: wrk reports it
         wrk(url, cookie=cookie, seconds=1)
+        drain(site)
         results[page["key"]] = wrk(url, cookie=cookie)
+        drain(site)
         say(f"    {page['label']:<40} {results[page['key']]['rps']:8.0f} req/s")
     bare_runs.append(wrk(bare.url + "/"))
     bare_rps = sum(run["rps"] for run in bare_runs) / len(bare_runs)
@@ -260,6 +273,7 @@ def measure_database(vendor: str) -> dict:
         Gunicorn("bench.bare:application", bare_env, f"bare-{vendor}") as bare,
     ):
         result["load"] = load_pages(site, bare, probe["pages"])
+        drain(site)
         say("  export CSV de tout")
         result["export"] = http.download(
             site.url + "/initiatives/export.csv", workers=site.workers()
