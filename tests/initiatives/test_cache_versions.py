@@ -8,6 +8,7 @@ from taggit.models import Tag
 from ateliers.models import Workshop
 from initiatives.models import Category, Initiative
 from observatoire import versions
+from observatoire.models import Territory
 
 SCOPES = (versions.INITIATIVES,)
 
@@ -119,3 +120,38 @@ def test_the_version_changes_again_once_the_transaction_commits(geo):
         )
         during = initiatives_key()
     assert initiatives_key() != during
+
+
+@pytest.mark.parametrize(
+    "scope, write",
+    [
+        pytest.param(
+            versions.ATELIERS,
+            lambda geo: Workshop.objects.filter(pk__gte=0).update(title="Renommé"),
+            id="workshops-update",
+        ),
+        pytest.param(
+            versions.TERRITORIES,
+            lambda geo: Territory.objects.filter(pk=geo.brest.pk).update(name="B"),
+            id="territories-update",
+        ),
+        pytest.param(
+            versions.INITIATIVES,
+            lambda geo: Category.objects.filter(pk__gte=0).update(colour="#000000"),
+            id="vocabulary-update",
+        ),
+    ],
+)
+def test_bulk_writes_of_every_part_give_new_keys(geo, scope, write):
+    Workshop.objects.create(title="Atelier", slug="atelier", territory=geo.brest)
+    before = versions.key("test", scopes=(scope,))
+    write(geo)
+    assert versions.key("test", scopes=(scope,)) != before
+
+
+def test_a_model_without_versioned_queryset_cannot_be_watched():
+    from django.contrib.sessions.models import Session
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="VersionedQuerySet"):
+        versions.watch(Session, versions.INITIATIVES)
