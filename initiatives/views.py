@@ -22,18 +22,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from initiatives import exports, geocoding, services
+from initiatives import exports, filters, geocoding, services
 from initiatives.filters import (
     InitiativeFilter,
-    cached,
     facets,
     filtered_total,
     published_filter,
@@ -49,10 +49,9 @@ from initiatives.forms import (
     SpamForm,
 )
 from initiatives.models import Category, ChangeProposal, Initiative
-from observatoire import ratelimit, registry, roles
+from observatoire import pagecache, ratelimit, registry, roles, versions
 from observatoire.fields import TerritoryField
 from observatoire.models import Territory
-from observatoire.pagecache import accepts_gzip
 from observatoire.pagination import KeysFirstPaginator
 from observatoire.roles import role_required
 
@@ -186,6 +185,7 @@ class InitiativeEmbedView(InitiativeMapView):
     embedded = True
 
 
+@pagecache.exempt
 @require_GET
 def map_data(request):
     """Every located initiative of the filtered set, for the map: a public
@@ -210,15 +210,21 @@ def map_data(request):
 
     Compressed with gzip when the request accepts it, cached until the data
     changes (observatoire.versions), and revalidated by ETag."""
-    filterset = published_filter(request.GET)
-    # Each encoding cached apart: a request reads only the body it sends.
-    encoding = "gzip" if accepts_gzip(request) else "identity"
-    entry = cached(
-        filterset,
-        f"markers:{encoding}",
-        lambda: _markers_entry(filterset, encoding),
-        timeout=MAP_CACHE_SECONDS,
+    # Each encoding cached apart, so a request reads only the body it sends;
+    # keyed by the query string as sent, so a cached answer costs one cache
+    # read and not even the validation of the filter values.
+    encoding = "gzip" if pagecache.accepts_gzip(request) else "identity"
+    query = urlencode(sorted(request.GET.lists()), doseq=True)
+    key = (
+        "initiatives:markers:"
+        + hashlib.md5(
+            f"{encoding}|{get_language()}|{query}".encode(), usedforsecurity=False
+        ).hexdigest()
     )
+    entry, current = versions.fetch(key, scopes=filters.SCOPES)
+    if entry is None:
+        entry = _markers_entry(published_filter(request.GET), encoding)
+        versions.store(key, entry, versions=current, timeout=MAP_CACHE_SECONDS)
     if entry["etag"] in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
@@ -305,6 +311,7 @@ EXPORT_FORMATS = {
 }
 
 
+@pagecache.exempt
 @require_GET
 def export(request, fmt):
     """The currently filtered set, streamed so large sets never sit in memory."""

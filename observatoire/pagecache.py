@@ -34,6 +34,7 @@ import re
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotModified
+from django.urls import Resolver404, resolve
 from django.utils.cache import cc_delim_re, patch_vary_headers
 from django.utils.translation import get_language_from_request
 
@@ -45,6 +46,21 @@ ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 PRIVATE_DIRECTIVES = {"private", "no-store", "no-cache"}
 SHAREABLE_VARY = {"cookie", "accept-language", "accept-encoding"}
 MESSAGES_COOKIE = "messages"
+
+
+def exempt(view):
+    """Keep a view out of the page cache without even a cache read: for views
+    that cache their own answer (map data) or stream it (exports)."""
+    view.page_cache_exempt = True
+    return view
+
+
+def _exempt(request) -> bool:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return True  # a 404 is never stored
+    return getattr(match.func, "page_cache_exempt", False)
 
 
 def _anonymous_get(request) -> bool:
@@ -74,6 +90,8 @@ def _key(request, encoding: str) -> str:
 def _shareable(response) -> bool:
     if response.status_code != 200 or response.streaming or response.cookies:
         return False
+    if response.has_header("Content-Encoding"):
+        return False  # compressed by the view: stored variants would mix up
     control = {
         part.split("=")[0].strip().lower()
         for part in cc_delim_re.split(response.get("Cache-Control", ""))
@@ -134,7 +152,11 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not settings.PAGE_CACHE_SECONDS or not _anonymous_get(request):
+        if (
+            not settings.PAGE_CACHE_SECONDS
+            or not _anonymous_get(request)
+            or _exempt(request)
+        ):
             return self.get_response(request)
         encoding = "gzip" if accepts_gzip(request) else "identity"
         entry, current = versions.fetch(
