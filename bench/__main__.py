@@ -102,12 +102,13 @@ class Gunicorn:
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn {name} s'est arrêté : voir {log}")
             try:
-                http.get(self.url + "/", timeout=2)
+                # Any answer will do (the bare view has no /healthz).
+                http.get(self.url + "/healthz", timeout=10)
                 return
             except OSError:
                 time.sleep(0.2)
