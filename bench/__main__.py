@@ -292,6 +292,17 @@ def measure_database(vendor: str) -> dict:
                 result["browser"] = browser.time_clusters(site.url + "/carte/")
             except Exception as error:  # reported as a miss, the run goes on
                 result["browser"] = {"failed": f"{type(error).__name__}: {error}"}
+    if result.get("small"):
+        say("  liste sous charge sur 1 000 initiatives")
+        small_env = environment(PG_SMALL_URL)
+        lists = [page for page in result["small"]["pages"] if page["key"] == "list"]
+        with (
+            Gunicorn("observatoire.wsgi", small_env, "site-postgresql-1000") as site,
+            Gunicorn(
+                "bench.bare:application", bare_env, "bare-postgresql-1000"
+            ) as bare,
+        ):
+            result["small_load"] = load_pages(site, bare, lists)
     if vendor == "postgresql" and REDIS_URL and not redis_available(REDIS_URL):
         say(f"  Redis injoignable ({REDIS_URL}) : passe Redis omise")
         result["redis_absent"] = REDIS_URL
