@@ -285,6 +285,11 @@ def _other_table(lines, result, verdicts: Verdicts):
                 f"(médiane de {len(browser['ms'])}, {_n(browser['markers'])} points) "
                 f"| {_ms(browser['median_ms'])} | ≤ 2 s | {verdict} |"
             )
+            lines.append(
+                "| Carte dans Chromium : tous les points dans les grappes "
+                f"(fenêtres des fiches cliquables) | {_ms(browser['complete_ms'])} "
+                f"| | {INFO} |"
+            )
     lines.append("")
 
 

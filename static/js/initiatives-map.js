@@ -112,6 +112,54 @@
     });
   }
 
+  // Until the cluster group has taken every marker (seconds for 100,000),
+  // a quick count per square of the screen, drawn like its clusters.
+  var CELL_PX = 60;
+
+  function overview(points) {
+    var layer = L.layerGroup();
+    var zoom = map.getZoom();
+    var cells = {};
+    points.forEach(function (point) {
+      var pixel = map.project(point, zoom);
+      var key = Math.floor(pixel.x / CELL_PX) + ":" + Math.floor(pixel.y / CELL_PX);
+      var cell = cells[key] || (cells[key] = { n: 0, lat: 0, lon: 0 });
+      cell.n += 1;
+      cell.lat += point[0];
+      cell.lon += point[1];
+    });
+    Object.keys(cells).forEach(function (key) {
+      var cell = cells[key];
+      var size = cell.n < 10 ? "small" : cell.n < 100 ? "medium" : "large";
+      L.marker([cell.lat / cell.n, cell.lon / cell.n], {
+        icon: L.divIcon({
+          html: "<div><span>" + cell.n + "</span></div>",
+          className: "marker-cluster marker-cluster-" + size,
+          iconSize: L.point(40, 40),
+        }),
+        interactive: false,
+        keyboard: false,
+      }).addTo(layer);
+    });
+    return layer;
+  }
+
+  function showProgressively(points, build) {
+    var sketch = overview(points).addTo(map);
+    function redraw() {
+      map.removeLayer(sketch);
+      sketch = overview(points).addTo(map);
+    }
+    map.on("zoomend", redraw);
+    // Let the browser paint the sketch before the markers are built.
+    window.setTimeout(function () {
+      build(function done() {
+        map.off("zoomend", redraw);
+        map.removeLayer(sketch);
+      });
+    }, 0);
+  }
+
   say(texts.loading);
   fetch(config.dataUrl, { credentials: "same-origin" })
     .then(function (response) {
@@ -121,12 +169,12 @@
       return response.json();
     })
     .then(function (data) {
-      var used = {};
       var bounds = L.latLngBounds([]);
       var mainland = L.latLngBounds([]);
       var france = L.latLngBounds([41, -5.6], [51.2, 9.8]);
       // Format 2 (see the map data view): delta-encoded integer columns.
-      var markers = new Array(data.count);
+      var points = new Array(data.count);
+      var ids = new Array(data.count);
       var id = 0;
       var lat = 0;
       var lon = 0;
@@ -135,35 +183,48 @@
         lat += data.lat[i];
         lon += data.lon[i];
         var point = [lat / data.scale, lon / data.scale];
-        var kind = data.kinds[i];
+        ids[i] = id;
+        points[i] = point;
         bounds.extend(point);
         if (france.contains(point)) {
           mainland.extend(point);
         }
-        var entry = data.legend[kind] || { colour: "#1f4e8c" };
-        used[kind] = true;
-        var marker = L.circleMarker(point, {
-          radius: 7,
-          color: "#ffffff",
-          weight: 2,
-          fillColor: entry.colour,
-          fillOpacity: 1,
-          initiativeId: id,
-        });
-        marker.on("click", openPopup);
-        markers[i] = marker;
       }
-      // Bounds from the data (the cluster group is still filling in, chunk by
-      // chunk). Overseas points would zoom out to the whole world: frame
-      // mainland France when it has points; zooming out shows the rest.
+      // Overseas points would zoom out to the whole world: frame mainland
+      // France when it has points; zooming out shows the rest.
       var frame = mainland.isValid() ? mainland : bounds;
       if (frame.isValid()) {
         map.fitBounds(frame, { maxZoom: 13, padding: [20, 20] });
       }
-      clusters.addLayers(markers);
-      showLegend(data.legend, used);
-      say(texts.loaded.replace("%(count)s", markers.length.toLocaleString("fr-FR")));
-      block.setAttribute("data-markers", String(markers.length));
+      showProgressively(points, function (done) {
+        var used = {};
+        var markers = points.map(function (point, index) {
+          var kind = data.kinds[index];
+          var entry = data.legend[kind] || { colour: "#1f4e8c" };
+          used[kind] = true;
+          var marker = L.circleMarker(point, {
+            radius: 7,
+            color: "#ffffff",
+            weight: 2,
+            fillColor: entry.colour,
+            fillOpacity: 1,
+            initiativeId: ids[index],
+          });
+          marker.on("click", openPopup);
+          return marker;
+        });
+        clusters.options.chunkProgress = function (processed, total) {
+          if (processed < total) {
+            return;
+          }
+          done();
+          showLegend(data.legend, used);
+          say(texts.loaded.replace("%(count)s", total.toLocaleString("fr-FR")));
+          block.setAttribute("data-markers", String(total));
+        };
+        // Called after each chunk, and once even when there is no marker.
+        clusters.addLayers(markers);
+      });
     })
     .catch(function () {
       say(texts.failed);
