@@ -72,8 +72,13 @@
     return box;
   }
 
-  function openPopup(event) {
-    var marker = event.target;
+  // One listener on the group for every marker (the group passes on its
+  // markers' clicks): 100,000 listeners would cost a second to attach.
+  clusters.on("click", function (event) {
+    openPopup(event.layer);
+  });
+
+  function openPopup(marker) {
     if (marker.getPopup()) {
       return;
     }
@@ -144,22 +149,6 @@
     return layer;
   }
 
-  function showProgressively(points, build) {
-    var sketch = overview(points).addTo(map);
-    function redraw() {
-      map.removeLayer(sketch);
-      sketch = overview(points).addTo(map);
-    }
-    map.on("zoomend", redraw);
-    // Let the browser paint the sketch before the markers are built.
-    window.setTimeout(function () {
-      build(function done() {
-        map.off("zoomend", redraw);
-        map.removeLayer(sketch);
-      });
-    }, 0);
-  }
-
   say(texts.loading);
   fetch(config.dataUrl, { credentials: "same-origin" })
     .then(function (response) {
@@ -169,12 +158,13 @@
       return response.json();
     })
     .then(function (data) {
+      var used = {};
       var bounds = L.latLngBounds([]);
       var mainland = L.latLngBounds([]);
       var france = L.latLngBounds([41, -5.6], [51.2, 9.8]);
       // Format 2 (see the map data view): delta-encoded integer columns.
+      var markers = new Array(data.count);
       var points = new Array(data.count);
-      var ids = new Array(data.count);
       var id = 0;
       var lat = 0;
       var lon = 0;
@@ -183,48 +173,43 @@
         lat += data.lat[i];
         lon += data.lon[i];
         var point = [lat / data.scale, lon / data.scale];
-        ids[i] = id;
         points[i] = point;
+        var kind = data.kinds[i];
         bounds.extend(point);
         if (france.contains(point)) {
           mainland.extend(point);
         }
+        var entry = data.legend[kind] || { colour: "#1f4e8c" };
+        used[kind] = true;
+        var marker = L.circleMarker(point, {
+          radius: 7,
+          color: "#ffffff",
+          weight: 2,
+          fillColor: entry.colour,
+          fillOpacity: 1,
+          initiativeId: id,
+        });
+        markers[i] = marker;
       }
-      // Overseas points would zoom out to the whole world: frame mainland
-      // France when it has points; zooming out shows the rest.
+      // Bounds from the data (the cluster group is still filling in, chunk by
+      // chunk). Overseas points would zoom out to the whole world: frame
+      // mainland France when it has points; zooming out shows the rest.
       var frame = mainland.isValid() ? mainland : bounds;
       if (frame.isValid()) {
         map.fitBounds(frame, { maxZoom: 13, padding: [20, 20] });
       }
-      showProgressively(points, function (done) {
-        var used = {};
-        var markers = points.map(function (point, index) {
-          var kind = data.kinds[index];
-          var entry = data.legend[kind] || { colour: "#1f4e8c" };
-          used[kind] = true;
-          var marker = L.circleMarker(point, {
-            radius: 7,
-            color: "#ffffff",
-            weight: 2,
-            fillColor: entry.colour,
-            fillOpacity: 1,
-            initiativeId: ids[index],
-          });
-          marker.on("click", openPopup);
-          return marker;
-        });
-        clusters.options.chunkProgress = function (processed, total) {
-          if (processed < total) {
-            return;
-          }
-          done();
-          showLegend(data.legend, used);
-          say(texts.loaded.replace("%(count)s", total.toLocaleString("fr-FR")));
-          block.setAttribute("data-markers", String(total));
-        };
-        // Called after each chunk, and once even when there is no marker.
-        clusters.addLayers(markers);
-      });
+      // Drawn at the first pause of the cluster group, gone once it has
+      // taken every marker and shows its own clusters.
+      var sketch = overview(points).addTo(map);
+      clusters.options.chunkProgress = function (processed, total) {
+        if (processed === total) {
+          map.removeLayer(sketch);
+        }
+      };
+      clusters.addLayers(markers);
+      showLegend(data.legend, used);
+      say(texts.loaded.replace("%(count)s", markers.length.toLocaleString("fr-FR")));
+      block.setAttribute("data-markers", String(markers.length));
     })
     .catch(function () {
       say(texts.failed);
