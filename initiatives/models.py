@@ -46,25 +46,8 @@ class Category(models.Model):
         return self.name
 
 
-class Family(models.Model):
-    """The seed's four families of actors: Libre, Solidaire, Durable, Culturel."""
-
-    name = models.CharField(_("nom"), max_length=50, unique=True)
-    slug = models.SlugField(_("identifiant d'URL"), unique=True)
-    description = models.CharField(_("description"), max_length=300, blank=True)
-    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
-
-    class Meta:
-        verbose_name = _("famille")
-        verbose_name_plural = _("familles")
-        ordering = ["position"]
-
-    def __str__(self):
-        return self.name
-
-
-class ActionLevel(models.Model):
-    """The four levels of action of the Forum des Usages Coopératifs synthesis."""
+class Vocabulary(models.Model):
+    """A short list of terms that describe initiatives, edited in the admin."""
 
     name = models.CharField(_("nom"), max_length=100, unique=True)
     slug = models.SlugField(_("identifiant d'URL"), unique=True)
@@ -72,28 +55,35 @@ class ActionLevel(models.Model):
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
     class Meta:
+        abstract = True
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.name
+
+
+class Family(Vocabulary):
+    """The seed's four families of actors: Libre, Solidaire, Durable, Culturel."""
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("famille")
+        verbose_name_plural = _("familles")
+
+
+class ActionLevel(Vocabulary):
+    """The four levels of action of the Forum des Usages Coopératifs synthesis."""
+
+    class Meta(Vocabulary.Meta):
         verbose_name = _("niveau d'action")
         verbose_name_plural = _("niveaux d'action")
-        ordering = ["position"]
-
-    def __str__(self):
-        return self.name
 
 
-class ResourceType(models.Model):
+class ResourceType(Vocabulary):
     """Where the initiative's means come from: volunteers, public, private."""
 
-    name = models.CharField(_("nom"), max_length=50, unique=True)
-    slug = models.SlugField(_("identifiant d'URL"), unique=True)
-    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
-
-    class Meta:
+    class Meta(Vocabulary.Meta):
         verbose_name = _("type de ressources")
         verbose_name_plural = _("types de ressources")
-        ordering = ["position"]
-
-    def __str__(self):
-        return self.name
 
 
 class InitiativeQuerySet(VersionedQuerySet):
