@@ -6,12 +6,12 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
-from django.utils.text import slugify
 from django.utils.translation import gettext
 
 from ateliers import parsing
 from ateliers.models import Event, Group, Item, Section, Workshop
 from observatoire.models import Territory
+from observatoire.text import unique_slug
 
 TITLE_MAX = Workshop._meta.get_field("title").max_length
 IMAGE_NAME_MAX = Workshop._meta.get_field("summary_image_name").max_length
@@ -27,16 +27,11 @@ RESERVED_SLUGS = {
 }
 
 
-def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
-    base = slugify(title)[:300] or "atelier"
-    if base in RESERVED_SLUGS:
-        base = f"atelier-{base}"
-    slug, number = base, 2
-    others = Workshop.objects.exclude(pk=exclude_pk)
-    while others.filter(slug=slug).exists():
-        slug = f"{base}-{number}"
-        number += 1
-    return slug
+def workshop_slug(title: str) -> str:
+    """A free slug for a new workshop, never one of the fixed paths."""
+    return unique_slug(
+        Workshop.objects.all(), title, fallback="atelier", reserved=RESERVED_SLUGS
+    )
 
 
 @transaction.atomic
@@ -46,10 +41,7 @@ def event_get_or_create(*, name: str) -> Event:
     existing = Event.objects.filter(name__iexact=name).first()
     if existing:
         return existing
-    base = slugify(name)[:200] or "evenement"
-    slug, number = base, 2
-    while Event.objects.filter(slug=slug).exists():
-        slug, number = f"{base}-{number}", number + 1
+    slug = unique_slug(Event.objects.all(), name, fallback="evenement")
     return Event.objects.create(name=name, slug=slug)
 
 
@@ -75,7 +67,7 @@ def workshop_create_from_parsed(
         images = images[:IMAGE_NAME_MAX].rsplit(", ", 1)[0]
     workshop = Workshop.objects.create(
         title=title,
-        slug=unique_slug(title),
+        slug=workshop_slug(title),
         event=event,
         created_by=by,
         summary_image_name=fields.pop("summary_image_name", "") or images,

@@ -243,7 +243,7 @@ def workshop_create(request):
     if request.method == "POST" and form.is_valid():
         workshop = form.save(commit=False)
         workshop.event = form.chosen_event()
-        workshop.slug = services.unique_slug(workshop.title)
+        workshop.slug = services.workshop_slug(workshop.title)
         workshop.created_by = request.user
         workshop.save()
         form.save_m2m()

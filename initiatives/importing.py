@@ -19,7 +19,6 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from initiatives import exports
 from initiatives.models import (
@@ -28,10 +27,9 @@ from initiatives.models import (
     Family,
     Initiative,
     ResourceType,
-    unique_initiative_slug,
 )
 from observatoire.models import Territory
-from observatoire.text import fold
+from observatoire.text import fold, unique_slug
 
 GOGOCARTO_SOURCE = "GoGoCarto"
 REQUIRED_CSV_COLUMNS = ("nom", "type_de_pratique")
@@ -568,7 +566,10 @@ def _save(values: dict, status: str, context: dict, report: ImportReport):
     new_category = category is None
     if new_category:
         category = Category.objects.create(
-            name=values["category"], slug=_free_category_slug(values["category"])
+            name=values["category"],
+            slug=unique_slug(
+                Category.objects.all(), values["category"], fallback="categorie"
+            ),
         )
         context["categories"].by_key[fold(category.name)] = category
         report.new_categories.append(category.name)
@@ -592,9 +593,9 @@ def _fill_and_save(values, status, category, commune, families, levels, resource
         if status == Initiative.Status.PUBLISHED:
             initiative.published_at = timezone.now()
         slug = values.get("slug", "")
-        if not slug or Initiative.objects.filter(slug=slug).exists():
-            slug = unique_initiative_slug(values["name"])
-        initiative.slug = slug
+        # A taken or missing slug is left empty: save() makes one from the name.
+        if slug and not Initiative.objects.filter(slug=slug).exists():
+            initiative.slug = slug
     for name in PLAIN_FIELDS:
         if name in values:
             setattr(initiative, name, values[name])
@@ -613,11 +614,3 @@ def _fill_and_save(values, status, category, commune, families, levels, resource
     initiative.resources.set(resources)
     initiative.tags.set(values.get("tags", []), clear=True)
     return created, initiative
-
-
-def _free_category_slug(name: str) -> str:
-    base = slugify(name)[:110] or "categorie"
-    slug, number = base, 2
-    while Category.objects.filter(slug=slug).exists():
-        slug, number = f"{base}-{number}", number + 1
-    return slug

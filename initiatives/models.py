@@ -4,13 +4,12 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from observatoire import versions
 from observatoire.models import Territory
-from observatoire.text import fold
+from observatoire.text import fold, unique_slug
 from observatoire.versions import VersionedQuerySet
 
 
@@ -258,7 +257,9 @@ class Initiative(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = unique_initiative_slug(self.name, exclude_pk=self.pk)
+            self.slug = unique_slug(
+                Initiative.objects.exclude(pk=self.pk), self.name, fallback="initiative"
+            )
         update_fields = kwargs.get("update_fields")
         # The commune's name is searched too ("jardin brest").
         sources = {*self.SEARCHED_FIELDS, "commune", "commune_id"}
@@ -318,22 +319,6 @@ class Initiative(models.Model):
             reason=reason,
             changes=changes or {},
         )
-
-
-def unique_initiative_slug(name: str, *, exclude_pk: int | None = None) -> str:
-    """A free slug built from the name; names without Latin letters get a
-    generic base so the URL is never empty."""
-    max_length = Initiative._meta.get_field("slug").max_length - 8
-    base = slugify(name)[:max_length].strip("-") or "initiative"
-    taken = set(
-        Initiative.objects.filter(slug__startswith=base)
-        .exclude(pk=exclude_pk)
-        .values_list("slug", flat=True)
-    )
-    slug, number = base, 2
-    while slug in taken:
-        slug, number = f"{base}-{number}", number + 1
-    return slug
 
 
 class ChangeProposal(models.Model):
