@@ -253,6 +253,32 @@ class Initiative(models.Model):
     def __str__(self):
         return self.name
 
+    # What anyone may say about an initiative, in the order forms show it. The
+    # public form, the moderator's edit, the workflows, the exports and the
+    # importer all take their fields from this list.
+    PUBLIC_FIELDS = (
+        "name",
+        "summary",
+        "description",
+        "category",
+        "families",
+        "action_levels",
+        "economic_model",
+        "resources",
+        "governance",
+        "commune",
+        "address",
+        "latitude",
+        "longitude",
+        "website",
+        "organisation",
+        "public_contact",
+        "tags",
+    )
+    # Known to moderators only: never on a public page, never exported.
+    PRIVATE_FIELDS = ("submitter_name", "submitter_email")
+    # Where a record comes from: exported and imported, never typed in a form.
+    SOURCE_FIELDS = ("source", "source_id", "source_url", "licence")
     SEARCHED_FIELDS = ("name", "summary", "description", "organisation", "address")
 
     def save(self, *args, **kwargs):
@@ -326,14 +352,13 @@ class ChangeProposal(models.Model):
     unchanged until a moderator accepts it."""
 
     # Only plain public text fields can be proposed; the rest is for moderators.
-    FIELDS = (
-        "name",
-        "summary",
-        "description",
-        "address",
-        "website",
-        "organisation",
-        "public_contact",
+    FIELDS = tuple(
+        name
+        for name in Initiative.PUBLIC_FIELDS
+        if isinstance(
+            Initiative._meta.get_field(name), models.CharField | models.TextField
+        )
+        and not Initiative._meta.get_field(name).choices
     )
 
     class Status(models.TextChoices):

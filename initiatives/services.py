@@ -31,24 +31,12 @@ RATE_WINDOW_SECONDS = 3600
 DUPLICATE_DISTANCE_M = 500
 DUPLICATE_NAME_RATIO = 0.85
 
-SCALAR_FIELDS = (
-    "name",
-    "summary",
-    "description",
-    "category",
-    "economic_model",
-    "governance",
-    "commune",
-    "address",
-    "latitude",
-    "longitude",
-    "website",
-    "organisation",
-    "public_contact",
-    "submitter_name",
-    "submitter_email",
+# What a submission or a moderator's edit sets on a record.
+EDITED_FIELDS = (*Initiative.PUBLIC_FIELDS, *Initiative.PRIVATE_FIELDS)
+MANY_FIELDS = tuple(
+    name for name in EDITED_FIELDS if Initiative._meta.get_field(name).many_to_many
 )
-MANY_FIELDS = ("families", "action_levels", "resources")
+SCALAR_FIELDS = tuple(name for name in EDITED_FIELDS if name not in MANY_FIELDS)
 
 
 # Rate limiting ---------------------------------------------------------------
@@ -102,13 +90,14 @@ def initiative_submit(
 @transaction.atomic
 def _create_pending(*, data: dict, image: ProcessedImage | None) -> Initiative:
     initiative = Initiative(
-        **{field: data.get(field) for field in SCALAR_FIELDS if field in data},
+        **{
+            field: _stored(field, data[field])
+            for field in SCALAR_FIELDS
+            if field in data
+        },
         status=Initiative.Status.PENDING,
         source=_("Proposition publique"),
     )
-    for field in ("description", "address", "website", "organisation"):
-        if getattr(initiative, field) is None:
-            setattr(initiative, field, "")
     if not initiative.has_coordinates and initiative.address:
         found = geocoding.geocode(
             initiative.address, citycode=getattr(initiative.commune, "code", "")
@@ -124,8 +113,6 @@ def _create_pending(*, data: dict, image: ProcessedImage | None) -> Initiative:
     for field in MANY_FIELDS:
         if data.get(field):
             getattr(initiative, field).set(data[field])
-    if data.get("tags"):
-        initiative.tags.set(data["tags"])
     ModerationEvent.objects.create(
         initiative=initiative, action=ModerationEvent.Action.SUBMITTED
     )
@@ -264,9 +251,7 @@ def _apply_edits(initiative: Initiative, data: dict) -> dict:
     for field in SCALAR_FIELDS:
         if field not in data:
             continue
-        old, new = getattr(initiative, field), data[field]
-        if new is None and field not in ("latitude", "longitude"):
-            new = ""
+        old, new = getattr(initiative, field), _stored(field, data[field])
         if old != new:
             diff[field] = [_readable(old), _readable(new)]
             setattr(initiative, field, new)
@@ -279,20 +264,22 @@ def _apply_edits(initiative: Initiative, data: dict) -> dict:
     initiative.save()
     for field in MANY_FIELDS:
         if field in data:
-            old = set(getattr(initiative, field).all())
-            new = set(data[field])
+            # Names compare vocabulary rows and tags (given as plain strings) alike.
+            related = getattr(initiative, field)
+            old = sorted(map(str, related.all()))
+            new = sorted(map(str, data[field]))
             if old != new:
-                diff[field] = [
-                    ", ".join(sorted(map(str, old))),
-                    ", ".join(sorted(map(str, new))),
-                ]
-                getattr(initiative, field).set(new)
-    if "tags" in data:
-        old = sorted(initiative.tags.names())
-        if old != sorted(data["tags"]):
-            diff["tags"] = [", ".join(old), ", ".join(sorted(data["tags"]))]
-            initiative.tags.set(data["tags"])
+                diff[field] = [", ".join(old), ", ".join(new)]
+                related.set(data[field])
     return diff
+
+
+def _stored(field: str, value):
+    """A form's empty value as the model keeps it: "" for text, never None."""
+    model_field = Initiative._meta.get_field(field)
+    if value is None and model_field.empty_strings_allowed and not model_field.null:
+        return ""
+    return value
 
 
 def _deleter(*files):

@@ -142,3 +142,11 @@ def test_open_data_page_documents_every_column(client):
     assert "Licence Ouverte 2.0" in body
     for name in exports.COLUMN_NAMES:
         assert f"<code>{name}</code>" in body
+
+
+def test_every_public_field_has_a_column_and_no_private_one():
+    """A field added to Initiative.PUBLIC_FIELDS without its column fails here;
+    the importer reads the columns, so it follows."""
+    exported = {column.field for column in exports.PUBLIC_COLUMNS}
+    assert {*Initiative.PUBLIC_FIELDS, *Initiative.SOURCE_FIELDS} <= exported
+    assert not exported & set(Initiative.PRIVATE_FIELDS)
