@@ -1,5 +1,3 @@
-import re
-
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -8,62 +6,16 @@ from taggit.forms import TagField
 from ateliers import parsing
 from ateliers.models import Event, Group, Item, Section, Workshop
 from initiatives.images import process_uploaded_image
+from observatoire.fields import TerritoryField
 from observatoire.models import Territory
-from observatoire.text import fold
 
 ITEM_MAX_CHARS = 5000
 SCHEMA_MAX_BYTES = 5 * 1024 * 1024
-_CODE_IN_PARENS = re.compile(r"^(.*?)\s*\((\w{2,12})\)\s*$")
 
 
 def _one_line(text: str) -> str:
     # Items are single lines: that is what keeps the Markdown export re-importable.
     return " ".join(text.splitlines()).strip()
-
-
-class TerritoryField(forms.CharField):
-    """A territory typed by name ("Brest", "Finistère") or code, with "Nom (code)"
-    as the unambiguous form the page shows back."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 220)
-        kwargs.setdefault(
-            "help_text",
-            gettext_lazy(
-                "Commune, intercommunalité, département ou région : son nom ou son "
-                "code officiel, par exemple « Brest » ou « 29 »."
-            ),
-        )
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value):
-        if isinstance(value, int):
-            value = Territory.objects.filter(pk=value).first()
-        if isinstance(value, Territory):
-            return f"{value.name} ({value.code})"
-        return value
-
-    def clean(self, value):
-        value = super().clean(value)
-        if not value:
-            return None
-        name, code = value, None
-        match = _CODE_IN_PARENS.match(value)
-        if match:
-            name, code = match.groups()
-        candidates = Territory.objects.ranked()
-        if code:
-            found = candidates.filter(code=code, search_name=fold(name)).first()
-        elif fold(name).isdigit():
-            found = candidates.filter(code=name.strip()).first()
-        else:
-            found = candidates.filter(search_name=fold(name)).first()
-        if found is None:
-            raise forms.ValidationError(
-                _("Aucun territoire ne s'appelle « %(name)s ».") % {"name": value}
-            )
-        return found
 
 
 class NewEventMixin:
@@ -98,7 +50,15 @@ def _new_event_field():
 
 
 class WorkshopForm(NewEventMixin, forms.ModelForm):
-    territory = TerritoryField(label=gettext_lazy("Territoire"))
+    territory = TerritoryField(
+        kinds=Territory.Kind.values,
+        required=False,
+        label=gettext_lazy("Territoire"),
+        help_text=gettext_lazy(
+            "Commune, intercommunalité, département ou région : son nom, son code "
+            "postal ou son code officiel, par exemple « Brest (29) » ou « 29 »."
+        ),
+    )
     new_event = _new_event_field()
     source_url = forms.URLField(
         label=gettext_lazy("Adresse de la source"),

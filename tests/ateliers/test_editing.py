@@ -9,6 +9,7 @@ from django.urls import reverse
 from PIL import Image
 
 from ateliers.models import Group, Item, Workshop
+from observatoire.models import Territory
 
 NOT_FACILITATORS = ["citizen", "moderator", "agent"]
 
@@ -178,14 +179,36 @@ def test_edit_metadata_and_territory_round_trip(facilitator_client, workshop, ge
     workshop.territory = geo.brest
     workshop.save()
     page = facilitator_client.get(url("edit", workshop)).content.decode()
-    assert 'value="Brest (29019)"' in page
+    # The site-wide territory field: same label and autocomplete everywhere.
+    assert 'value="Brest (29)"' in page
+    assert "js/territory-autocomplete.js" in page
     response = facilitator_client.post(
-        url("edit", workshop), {"title": "Nouveau titre", "territory": "Brest (29019)"}
+        url("edit", workshop), {"title": "Nouveau titre", "territory": "Brest (29)"}
     )
     assert response.status_code == 302
     workshop.refresh_from_db()
     assert workshop.title == "Nouveau titre"
     assert workshop.territory == geo.brest
+
+
+def test_an_ambiguous_territory_is_refused_not_guessed(facilitator_client, geo):
+    # A much smaller Brest elsewhere: typing "Brest" alone must not pick one.
+    Territory.objects.create(
+        kind=Territory.Kind.COMMUNE,
+        code="99999",
+        name="Brest",
+        slug="brest-99999",
+        parent=geo.rhone,
+        population=10,
+    )
+    response = facilitator_client.post(
+        reverse("ateliers:create"), {"title": "Atelier", "territory": "Brest"}
+    )
+    assert response.status_code == 200
+    assert "Plusieurs territoires correspondent" in str(
+        response.context["form"].errors["territory"]
+    )
+    assert not Workshop.objects.exists()
 
 
 def test_publish_then_unpublish(facilitator_client, client, workshop):
