@@ -6,16 +6,12 @@ submitter's name and email) are absent by construction: rows are built from
 PUBLIC_COLUMNS only.
 
 Choices made where the formats leave room:
-- CSV: UTF-8 with a byte-order mark, because Excel (the tool most local
-  authorities open it with) otherwise garbles accents; `;` separator, as
-  French spreadsheets expect; several values in one cell joined by " | ".
-- Text cells starting with = + - @ get a leading apostrophe so spreadsheets do
-  not run them as formulas; the importer removes it.
+- CSV: the site's CSV format (observatoire.downloads: BOM, `;`, formulas
+  neutralised); several values in one cell joined by " | ".
 - GeoJSON (RFC 7946): [longitude, latitude] in WGS 84, `geometry: null` for an
   initiative without coordinates, no `crs` member.
 """
 
-import csv
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -30,9 +26,9 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
 
 from initiatives.models import Initiative
+from observatoire import downloads
 
 MULTI_SEPARATOR = " | "
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_SIZE = 1000
 
 
@@ -219,49 +215,18 @@ def _records(queryset) -> Iterator[dict]:
             yield {name: read(row) for name, read in readers}
 
 
-def _cell(column: Column, value) -> str:
-    if value is None:
-        return ""
-    if column.multiple:
-        value = MULTI_SEPARATOR.join(value)
-    if isinstance(value, float):
-        return str(value)
-    value = str(value)
-    if value.startswith(FORMULA_PREFIXES):
-        value = "'" + value
-    return value
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv."""
-
-    def write(self, value):
-        return value
-
-
-def _batched(pieces: Iterable[str], size: int = 500) -> Iterator[str]:
-    """Pieces joined in groups: one write per few hundred rows, not per row."""
-    buffer = []
-    for piece in pieces:
-        buffer.append(piece)
-        if len(buffer) >= size:
-            yield "".join(buffer)
-            buffer = []
-    if buffer:
-        yield "".join(buffer)
-
-
 def csv_lines(queryset) -> Iterator[str]:
-    writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
+    multiple = {column.name for column in PUBLIC_COLUMNS if column.multiple}
 
-    def lines():
-        yield "\ufeff" + writer.writerow(COLUMN_NAMES)
-        for row in _records(queryset):
-            yield writer.writerow(
-                [_cell(column, row[column.name]) for column in PUBLIC_COLUMNS]
-            )
+    def rows():
+        yield COLUMN_NAMES
+        for record in _records(queryset):
+            yield [
+                MULTI_SEPARATOR.join(value) if name in multiple else value
+                for name, value in record.items()
+            ]
 
-    return _batched(lines())
+    return downloads.csv_lines(rows())
 
 
 def _dumps(value) -> str:
@@ -275,7 +240,7 @@ def _joined(head: str, items: Iterable[str], tail: str) -> Iterator[str]:
             yield ("," if index else "") + item
         yield tail
 
-    return _batched(pieces())
+    return downloads.batched(pieces())
 
 
 def json_chunks(queryset) -> Iterator[str]:

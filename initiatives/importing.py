@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from initiatives import exports
 from initiatives.models import Category, Initiative
+from observatoire import downloads
 from observatoire.models import Territory
 from observatoire.text import fold, unique_slug
 
@@ -316,9 +317,7 @@ def _cell(row: dict, name: str, *, max_length: int | None = None) -> str:
     value = row.get(name)
     if isinstance(value, list):  # more cells than columns
         raise RecordError("plus de cellules que de colonnes")
-    value = (value or "").strip()
-    if value.startswith("'") and value[1:2] in exports.FORMULA_PREFIXES:
-        value = value[1:]
+    value = downloads.unguard((value or "").strip())
     if max_length and len(value) > max_length:
         raise RecordError(
             f"{name} : {len(value)} caractères, au plus {max_length} acceptés"
