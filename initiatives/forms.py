@@ -12,6 +12,7 @@ from taggit.utils import edit_string_for_tags
 from initiatives.images import process_uploaded_image
 from initiatives.models import ChangeProposal, Initiative
 from observatoire.fields import TerritoryField
+from observatoire.models import Territory
 
 # People need more than a few seconds to fill the form; robots do not.
 MIN_FILL_SECONDS = 4
@@ -375,3 +376,18 @@ class ProposalDecisionForm(forms.Form):
             self.fields["name"].required = True
         if "summary" in self.fields:
             self.fields["summary"].required = True
+
+
+class PlaceForm(forms.Form):
+    """The territory typed in the filters (`lieu`), resolved to one Territory."""
+
+    lieu = TerritoryField(
+        kinds=Territory.Kind.values,
+        required=False,
+        max_length=100,
+        label=_("Territoire"),
+        help_text=_(
+            "Région, département, intercommunalité ou commune : nom, code postal "
+            "ou code INSEE. Tout ce qui s'y trouve est inclus."
+        ),
+    )
