@@ -17,17 +17,11 @@ from django.utils.translation import gettext as _
 from initiatives import geocoding
 from initiatives.images import ProcessedImage
 from initiatives.models import ChangeProposal, Initiative, ModerationEvent
-from observatoire import ratelimit, roles
+from observatoire import roles
 from observatoire.text import fold
 
 logger = logging.getLogger(__name__)
 
-# Per IP address and per kind of form, in the shared cache (never process memory).
-RATE_LIMIT = 5
-# Every post counts here, valid or not: generous for a person correcting
-# mistakes, short for a robot probing the form.
-ATTEMPT_LIMIT = 30
-RATE_WINDOW_SECONDS = 3600
 DUPLICATE_DISTANCE_M = 500
 DUPLICATE_NAME_RATIO = 0.85
 
@@ -39,34 +33,12 @@ MANY_FIELDS = tuple(
 SCALAR_FIELDS = tuple(name for name in EDITED_FIELDS if name not in MANY_FIELDS)
 
 
-# Rate limiting ---------------------------------------------------------------
-
-
-def _rate_key(*, ip: str, scope: str) -> str:
-    return ratelimit.key(scope=f"initiatives:{scope}", ip=ip)
-
-
-def rate_limit_exceeded(*, ip: str, scope: str) -> bool:
-    return ratelimit.reached(
-        scope=f"initiatives:{scope}", ip=ip, limit=RATE_LIMIT
-    ) or ratelimit.reached(
-        scope=f"initiatives:{scope}-attempts", ip=ip, limit=ATTEMPT_LIMIT
-    )
-
-
-def rate_limit_count(*, ip: str, scope: str) -> None:
-    ratelimit.count(scope=f"initiatives:{scope}", ip=ip, window=RATE_WINDOW_SECONDS)
-
-
 # Submission ------------------------------------------------------------------
 
 
-def initiative_submit(
-    *, data: dict, image: ProcessedImage | None = None, ip: str
-) -> Initiative:
+def initiative_submit(*, data: dict, image: ProcessedImage | None = None) -> Initiative:
     """Store a public submission as pending, then tell the submitter and moderators."""
     initiative = _create_pending(data=data, image=image)
-    rate_limit_count(ip=ip, scope="submit")
     _mail(
         [initiative.submitter_email],
         _("Nous avons bien reçu votre proposition « %(name)s »")
@@ -120,7 +92,7 @@ def _create_pending(*, data: dict, image: ProcessedImage | None) -> Initiative:
 
 
 def proposal_submit(
-    *, initiative: Initiative, changes: dict, message: str, contact_email: str, ip: str
+    *, initiative: Initiative, changes: dict, message: str, contact_email: str
 ) -> ChangeProposal:
     """Queue a correction of a published record; nothing changes until accepted."""
     with transaction.atomic():
@@ -139,7 +111,6 @@ def proposal_submit(
                 k: [getattr(initiative, k), v] for k, v in proposal.changes.items()
             },
         )
-    rate_limit_count(ip=ip, scope="proposal")
     _notify_moderators(
         _("Modification proposée : %(name)s") % {"name": initiative.name},
         _("Une modification de fiche attend votre relecture :\n%(url)s")

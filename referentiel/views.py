@@ -14,6 +14,11 @@ from .charts import radar
 from .forms import AggregatesFilterForm, AssessmentForm, AttachForm, EntryForm
 from .models import Assessment, Entry, Part, Rating, Section
 
+# New self-assessments per connection and hour: enough for a workshop sharing
+# one Wi-Fi, too few to drown the territory statistics in fake answers.
+ASSESSMENT_RATE_LIMIT = 60
+RATE_WINDOW_SECONDS = 3600
+
 
 def _referential():
     referential = services.current_referential()
@@ -180,33 +185,37 @@ def assessment_start(request):
         request.POST if request.method == "POST" else None,
         domains=_domains(referential),
     )
-    ip = ratelimit.client_ip(request)
-    if request.method == "POST" and services.assessment_rate_limited(ip=ip):
-        messages.error(
+    if request.method == "POST" and form.is_valid():
+        if ratelimit.hit(
             request,
-            _(
-                "Trop d'autodiagnostics ont été créés depuis votre connexion dans "
-                "la dernière heure. Réessayez plus tard ; pour modifier un "
-                "autodiagnostic existant, ouvrez son adresse privée."
-            ),
-        )
-    elif request.method == "POST" and form.is_valid():
-        services.assessment_rate_count(ip=ip)
-        assessment = services.assessment_save(
-            referential=referential,
-            levels=form.levels(),
-            subject=form.cleaned_data["subject"],
-            label=form.cleaned_data["label"],
-            territory=form.cleaned_data["commune"],
-        )
-        messages.success(
-            request,
-            _(
-                "Autodiagnostic enregistré. Gardez l'adresse de cette page : c'est "
-                "la seule façon de le retrouver."
-            ),
-        )
-        return redirect(assessment)
+            scope="referentiel:assessments",
+            limit=ASSESSMENT_RATE_LIMIT,
+            window=RATE_WINDOW_SECONDS,
+        ):
+            messages.error(
+                request,
+                _(
+                    "Trop d'autodiagnostics ont été créés depuis votre connexion "
+                    "dans la dernière heure. Réessayez plus tard ; pour modifier un "
+                    "autodiagnostic existant, ouvrez son adresse privée."
+                ),
+            )
+        else:
+            assessment = services.assessment_save(
+                referential=referential,
+                levels=form.levels(),
+                subject=form.cleaned_data["subject"],
+                label=form.cleaned_data["label"],
+                territory=form.cleaned_data["commune"],
+            )
+            messages.success(
+                request,
+                _(
+                    "Autodiagnostic enregistré. Gardez l'adresse de cette page : "
+                    "c'est la seule façon de le retrouver."
+                ),
+            )
+            return redirect(assessment)
     return render(
         request,
         "referentiel/assessment_form.html",

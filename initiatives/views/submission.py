@@ -16,13 +16,27 @@ from initiatives.forms import ChangeProposalForm, InitiativeSubmissionForm
 from initiatives.models import Initiative
 from observatoire import ratelimit
 
+# Per client and kind of form, an hour at a time: a few sends, and many more
+# posts in all, valid or not (generous for a person correcting mistakes, short
+# for a robot probing the form).
+SEND_LIMIT = 5
+ATTEMPT_LIMIT = 30
+RATE_WINDOW_SECONDS = 3600
 
-def _rate_limited(request, scope: str) -> bool:
-    """Check, then count this post among the attempts."""
-    ip = ratelimit.client_ip(request)
-    limited = services.rate_limit_exceeded(ip=ip, scope=scope)
-    services.rate_limit_count(ip=ip, scope=f"{scope}-attempts")
-    return limited
+
+def _rate_limited(request, scope: str, form) -> bool:
+    """Count this post among the attempts and, if the form is valid, the sends."""
+    window = RATE_WINDOW_SECONDS
+    if ratelimit.hit(
+        request,
+        scope=f"initiatives:{scope}-attempts",
+        limit=ATTEMPT_LIMIT,
+        window=window,
+    ):
+        return True
+    return form.is_valid() and ratelimit.hit(
+        request, scope=f"initiatives:{scope}", limit=SEND_LIMIT, window=window
+    )
 
 
 RATE_LIMIT_MESSAGE = _lazy(
@@ -37,8 +51,7 @@ def submit(request):
     status = 200
     if request.method == "POST":
         form = InitiativeSubmissionForm(request.POST, request.FILES)
-        if _rate_limited(request, "submit"):
-            form.is_valid()
+        if _rate_limited(request, "submit", form):
             form.add_error(None, str(RATE_LIMIT_MESSAGE))
             status = 429
         elif form.is_valid():
@@ -46,7 +59,6 @@ def submit(request):
             services.initiative_submit(
                 data=data,
                 image=data.pop("image", None),
-                ip=ratelimit.client_ip(request),
             )
             return redirect("initiatives:submitted")
         else:
@@ -94,7 +106,12 @@ def geocode_address(request):
     """The form's "placer depuis l'adresse" button; same API as the server side."""
     if not geocoding.is_enabled():
         raise Http404
-    if _rate_limited(request, "geocode"):
+    if ratelimit.hit(
+        request,
+        scope="initiatives:geocode",
+        limit=ATTEMPT_LIMIT,
+        window=RATE_WINDOW_SECONDS,
+    ):
         return JsonResponse({"error": str(RATE_LIMIT_MESSAGE)}, status=429)
     query = " ".join(
         part
@@ -123,8 +140,7 @@ def propose_change(request, slug):
     status = 200
     if request.method == "POST":
         form = ChangeProposalForm(request.POST, initiative=initiative)
-        if _rate_limited(request, "proposal"):
-            form.is_valid()
+        if _rate_limited(request, "proposal", form):
             form.add_error(None, str(RATE_LIMIT_MESSAGE))
             status = 429
         elif form.is_valid():
@@ -133,7 +149,6 @@ def propose_change(request, slug):
                 changes=form.changes(),
                 message=form.cleaned_data["message"],
                 contact_email=form.cleaned_data["contact_email"],
-                ip=ratelimit.client_ip(request),
             )
             messages.success(
                 request,

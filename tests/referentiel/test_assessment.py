@@ -289,9 +289,9 @@ def test_service_refuses_partial_answers(referential, competencies):
 
 
 def test_new_assessments_are_rate_limited_per_connection(client, answers, monkeypatch):
-    from referentiel import services
+    from referentiel import views
 
-    monkeypatch.setattr(services, "ASSESSMENT_RATE_LIMIT", 2)
+    monkeypatch.setattr(views, "ASSESSMENT_RATE_LIMIT", 2)
     for _ in range(2):
         assert client.post(reverse(START), answers(2)).status_code == 302
     response = client.post(reverse(START), answers(2))
