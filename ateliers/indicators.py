@@ -21,7 +21,7 @@ def workshop_indicators(territory, user) -> list[Indicator]:
     workshops = Workshop.objects.all()
     query = ""
     if territory is not None:
-        workshops = workshops.filter(territory__in=territory.within().values("pk"))
+        workshops = workshops.within(territory)
         query = "?" + urlencode({"territoire": territory.slug})
     S = Workshop.Status
     counts = workshops.aggregate(
@@ -29,9 +29,8 @@ def workshop_indicators(territory, user) -> list[Indicator]:
         drafts=Count("pk", filter=Q(status=S.DRAFT)),
     )
     items = dict(
-        Item.objects.filter(
-            section__workshop__in=workshops.filter(status=S.PUBLISHED).values("pk")
-        )
+        Item.objects.published()
+        .filter(section__workshop__in=workshops.values("pk"))
         .values_list("section__kind")
         .annotate(total=Count("pk"))
     )

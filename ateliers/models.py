@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from ateliers import parsing
-from observatoire.models import Territory
+from observatoire.models import LocatedQuerySet, Territory
 
 
 class Event(models.Model):
@@ -29,9 +29,12 @@ class Event(models.Model):
         return reverse("ateliers:list") + f"?evenement={self.slug}"
 
 
-class WorkshopQuerySet(models.QuerySet):
+class WorkshopQuerySet(LocatedQuerySet):
     def published(self):
         return self.filter(status=Workshop.Status.PUBLISHED)
+
+    def drafts(self):
+        return self.filter(status=Workshop.Status.DRAFT)
 
     def visible_to(self, user):
         from observatoire.roles import is_facilitator
@@ -214,6 +217,15 @@ class Group(models.Model):
         return f"{self.section.workshop.get_absolute_url()}#theme-{self.pk}"
 
 
+class ItemQuerySet(models.QuerySet):
+    def published(self):
+        """Items of published workshops."""
+        return self.filter(section__workshop__status=Workshop.Status.PUBLISHED)
+
+    def tagged(self):
+        return self.filter(tags__isnull=False).distinct()
+
+
 class Item(models.Model):
     """A line of a list, inside a section or a theme; may have sub-items."""
 
@@ -242,6 +254,8 @@ class Item(models.Model):
     text = models.TextField(_("texte"))
     position = models.PositiveIntegerField(_("ordre"), default=0)
     tags = TaggableManager(verbose_name=_("mots-clés"), blank=True)
+
+    objects = ItemQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("élément")

@@ -40,7 +40,7 @@ class FilterMixin:
         if territory_slug:
             territory = Territory.objects.filter(slug=territory_slug).first()
             if territory:
-                workshops = workshops.filter(territory__in=territory.within())
+                workshops = workshops.within(territory)
                 self.current["territoire"] = territory_slug
         return workshops
 
@@ -120,7 +120,7 @@ class WorkshopListView(FilterMixin, ListView):
         context = super().get_context_data(**kwargs)
         context.update(self.filter_choices())
         if is_facilitator(self.request.user):
-            context["drafts"] = Workshop.objects.filter(status=Workshop.Status.DRAFT)
+            context["drafts"] = Workshop.objects.drafts()
         return context
 
 

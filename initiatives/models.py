@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from observatoire import versions
-from observatoire.models import Territory
+from observatoire.models import LocatedQuerySet, Territory
 from observatoire.text import fold, unique_slug
 from observatoire.versions import VersionedQuerySet
 
@@ -85,17 +85,15 @@ class ResourceType(Vocabulary):
         verbose_name_plural = _("types de ressources")
 
 
-class InitiativeQuerySet(VersionedQuerySet):
+class InitiativeQuerySet(LocatedQuerySet, VersionedQuerySet):
     version_scopes = (versions.INITIATIVES,)
+    territory_field = "commune"
 
     def published(self):
         return self.filter(status=Initiative.Status.PUBLISHED)
 
     def pending(self):
         return self.filter(status=Initiative.Status.PENDING)
-
-    def within(self, territory: Territory):
-        return self.filter(commune__in=territory.within().values("pk"))
 
     def search(self, query: str):
         """Accent- and case-insensitive: every word of `query` must appear."""
@@ -347,6 +345,11 @@ class Initiative(models.Model):
         )
 
 
+class ChangeProposalQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=ChangeProposal.Status.PENDING)
+
+
 class ChangeProposal(models.Model):
     """A correction suggested by anyone on a published record; the record stays
     unchanged until a moderator accepts it."""
@@ -395,6 +398,8 @@ class ChangeProposal(models.Model):
     )
     decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
     decision_reason = models.TextField(_("motif de la décision"), blank=True)
+
+    objects = ChangeProposalQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("proposition de modification")

@@ -36,7 +36,7 @@ def moderation_queue(request):
             :QUEUE_SIZE
         ]
     )
-    proposals_qs = ChangeProposal.objects.filter(status=ChangeProposal.Status.PENDING)
+    proposals_qs = ChangeProposal.objects.pending()
     proposals = list(
         proposals_qs.select_related("initiative__commune").order_by("created_at", "pk")[
             :QUEUE_SIZE
