@@ -5,8 +5,8 @@ from taggit.forms import TagField
 
 from ateliers import parsing
 from ateliers.models import Event, Group, Item, Section, Workshop
-from initiatives.images import process_uploaded_image
 from observatoire.fields import TerritoryField
+from observatoire.images import process_uploaded_image
 from observatoire.models import Territory
 
 ITEM_MAX_CHARS = 5000
@@ -113,7 +113,6 @@ class SummaryImageForm(forms.Form):
     )
 
     def clean_image(self):
-        # Same checks and re-encoding as the initiatives' photos.
         return process_uploaded_image(
             self.cleaned_data["image"], max_bytes=SCHEMA_MAX_BYTES
         )

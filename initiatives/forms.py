@@ -9,9 +9,9 @@ from django.utils.translation import ngettext
 from taggit.forms import TagField
 from taggit.utils import edit_string_for_tags
 
-from initiatives.images import process_uploaded_image
 from initiatives.models import ChangeProposal, Initiative
 from observatoire.fields import TerritoryField
+from observatoire.images import process_uploaded_image
 from observatoire.models import Territory
 
 # People need more than a few seconds to fill the form; robots do not.

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from initiatives import geocoding
-from initiatives.images import ProcessedImage
 from initiatives.models import ChangeProposal, Initiative, ModerationEvent
 from observatoire import roles
+from observatoire.images import ProcessedImage, delete_on_commit
 from observatoire.text import fold
 
 logger = logging.getLogger(__name__)
@@ -230,7 +230,7 @@ def _apply_edits(initiative: Initiative, data: dict) -> dict:
     if data.get("remove_image") and initiative.image:
         diff["image"] = [initiative.image.name, ""]
         # Files go with the decision: a removed image must not stay reachable.
-        transaction.on_commit(_deleter(initiative.image, initiative.thumbnail))
+        delete_on_commit(initiative.image, initiative.thumbnail)
         initiative.image = initiative.thumbnail = ""
     initiative.save()
     for field in MANY_FIELDS:
@@ -251,16 +251,6 @@ def _stored(field: str, value):
     if value is None and model_field.empty_strings_allowed and not model_field.null:
         return ""
     return value
-
-
-def _deleter(*files):
-    names = [(f.storage, f.name) for f in files if f]
-
-    def delete():
-        for storage, name in names:
-            storage.delete(name)
-
-    return delete
 
 
 def _readable(value):

@@ -1,15 +1,14 @@
 """Facilitators create and edit workshops from the site; nobody else can."""
 
-import io
 import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import Image
 
 from ateliers.models import Group, Item, Workshop
 from observatoire.models import Territory
+from tests.images import image_bytes
 
 NOT_FACILITATORS = ["citizen", "moderator", "agent"]
 
@@ -400,17 +399,13 @@ def test_section_form_bad_input(facilitator_client, workshop):
     assert "&lt;i&gt;Ça&lt;/i&gt; marche" in html
 
 
-# Summary image: the initiatives' image safety
-
-
-def png_bytes(size=(40, 30)):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, "teal").save(buffer, format="PNG")
-    return buffer.getvalue()
+# Summary image: the site's image safety (observatoire.images)
 
 
 def test_upload_summary_image(facilitator_client, workshop):
-    upload = SimpleUploadedFile("schema.png", png_bytes(), content_type="image/png")
+    upload = SimpleUploadedFile(
+        "schema.png", image_bytes("PNG", (40, 30)), content_type="image/png"
+    )
     facilitator_client.post(
         url("image", workshop), {"image": upload, "alt": "Trois cercles reliés."}
     )
@@ -449,7 +444,9 @@ def test_fake_or_empty_images_are_refused(facilitator_client, workshop, content,
 
 
 def test_image_needs_a_description(facilitator_client, workshop):
-    upload = SimpleUploadedFile("s.png", png_bytes(), content_type="image/png")
+    upload = SimpleUploadedFile(
+        "s.png", image_bytes("PNG", (40, 30)), content_type="image/png"
+    )
     facilitator_client.post(url("image", workshop), {"image": upload, "alt": ""})
     workshop.refresh_from_db()
     assert not workshop.summary_image
