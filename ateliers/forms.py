@@ -31,14 +31,6 @@ class NewEventMixin:
             )
         return cleaned
 
-    def chosen_event(self):
-        from ateliers.services import event_get_or_create
-
-        name = self.cleaned_data.get("new_event", "")
-        if name:
-            return event_get_or_create(name=name)
-        return self.cleaned_data.get("event")
-
 
 def _new_event_field():
     return forms.CharField(

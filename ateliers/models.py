@@ -184,6 +184,10 @@ class Section(models.Model):
     def get_absolute_url(self):
         return f"{self.workshop.get_absolute_url()}#section-{self.pk}"
 
+    def siblings(self):
+        """The sections of the same workshop, this one included."""
+        return Section.objects.filter(workshop_id=self.workshop_id)
+
     @property
     def display_heading(self) -> str:
         return self.heading or str(self.get_kind_display())
@@ -215,6 +219,10 @@ class Group(models.Model):
 
     def get_absolute_url(self):
         return f"{self.section.workshop.get_absolute_url()}#theme-{self.pk}"
+
+    def siblings(self):
+        """The themes of the same section, this one included."""
+        return Group.objects.filter(section_id=self.section_id)
 
 
 class ItemQuerySet(models.QuerySet):
@@ -269,7 +277,8 @@ class Item(models.Model):
         return f"{self.section.workshop.get_absolute_url()}#item-{self.pk}"
 
     def siblings(self):
-        """The items sharing this item's place (same container, same parent)."""
+        """The items sharing this item's place (same container, same parent),
+        this one included."""
         return Item.objects.filter(
             section_id=self.section_id, group_id=self.group_id, parent_id=self.parent_id
         )

@@ -5,11 +5,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q, QuerySet
 from django.utils.translation import gettext
+from taggit.models import Tag
 
 from ateliers import parsing
 from ateliers.models import Event, Group, Item, Section, Workshop
+from observatoire.images import ProcessedImage, delete_on_commit
 from observatoire.models import Territory
 from observatoire.text import unique_slug
 
@@ -45,12 +47,86 @@ def event_get_or_create(*, name: str) -> Event:
     return Event.objects.create(name=name, slug=slug)
 
 
+def _event(event: Event | None, new_event: str) -> Event | None:
+    """The event picked in the list, or the one a facilitator named."""
+    return event_get_or_create(name=new_event) if new_event else event
+
+
+@transaction.atomic
+def workshop_save(
+    *,
+    workshop: Workshop,
+    tags: list[str],
+    event: Event | None = None,
+    new_event: str = "",
+    by=None,
+) -> Workshop:
+    """Save a workshop from the facilitators' form: its event (created if only
+    named), a free slug and its author if it is new, its tags."""
+    workshop.event = _event(event, new_event)
+    if workshop.pk is None:
+        workshop.slug = workshop_slug(workshop.title)
+        workshop.created_by = by
+    workshop.save()
+    workshop.tags.set(tags)
+    return workshop
+
+
+@transaction.atomic
+def workshop_image_replace(
+    *, workshop: Workshop, image: ProcessedImage, alt: str
+) -> Workshop:
+    """Store a new summary image; the previous file goes once this commits."""
+    delete_on_commit(workshop.summary_image)
+    workshop.summary_image.save(image.image.name, image.image, save=False)
+    workshop.summary_image_alt = alt
+    workshop.save(update_fields=["summary_image", "summary_image_alt"])
+    return workshop
+
+
+@transaction.atomic
+def workshop_image_remove(*, workshop: Workshop) -> Workshop:
+    delete_on_commit(workshop.summary_image)
+    workshop.summary_image = ""
+    workshop.summary_image_alt = ""
+    workshop.save(update_fields=["summary_image", "summary_image_alt"])
+    return workshop
+
+
+def workshop_tags(*, workshops: QuerySet) -> QuerySet:
+    """Tags of `workshops` and of their items, by name."""
+    items = Item.objects.filter(section__workshop__in=workshops)
+    return (
+        Tag.objects.filter(Q(workshop__in=workshops) | Q(item__in=items))
+        .distinct()
+        .order_by("name")
+    )
+
+
+def workshop_territories(*, workshops: QuerySet) -> list[Territory]:
+    """Places of `workshops` and what contains them (département, région,
+    intercommunalité), so "Finistère" finds a workshop held in Brest."""
+    places = Territory.objects.filter(workshops__in=workshops).select_related(
+        "parent__parent", "epci"
+    )
+    found = {}
+    for place in places:
+        for territory in (place, place.parent, place.epci):
+            if territory is not None:
+                found[territory.pk] = territory
+        if place.parent and place.parent.parent:
+            found[place.parent.parent.pk] = place.parent.parent
+    order = list(Territory.Kind.values)
+    return sorted(found.values(), key=lambda t: (order.index(t.kind), t.name))
+
+
 @transaction.atomic
 def workshop_create_from_parsed(
     *,
     parsed: parsing.Parsed,
     title: str = "",
     event: Event | None = None,
+    new_event: str = "",
     by=None,
     **fields,
 ) -> Workshop:
@@ -68,7 +144,7 @@ def workshop_create_from_parsed(
     workshop = Workshop.objects.create(
         title=title,
         slug=workshop_slug(title),
-        event=event,
+        event=_event(event, new_event),
         created_by=by,
         summary_image_name=fields.pop("summary_image_name", "") or images,
         **fields,
@@ -206,9 +282,9 @@ def _next_position(queryset) -> int:
 
 
 @transaction.atomic
-def object_move(*, obj, siblings, direction: str) -> None:
+def object_move(*, obj: Section | Group | Item, direction: str) -> None:
     """Swap `obj` with its previous ("up") or next ("down") sibling."""
-    ordered = list(siblings.select_for_update().order_by("position", "pk"))
+    ordered = list(obj.siblings().select_for_update().order_by("position", "pk"))
     index = next(i for i, o in enumerate(ordered) if o.pk == obj.pk)
     other = index - 1 if direction == "up" else index + 1
     if 0 <= other < len(ordered):
@@ -321,14 +397,9 @@ def item_move_to(*, item: Item, section: Section, group: Group | None = None) ->
 
 
 @transaction.atomic
-def object_delete(*, obj) -> None:
+def object_delete(*, obj: Section | Group | Item) -> None:
     """Delete and close the gap in the positions of its siblings."""
-    if isinstance(obj, Item):
-        siblings = obj.siblings().exclude(pk=obj.pk)
-    elif isinstance(obj, Group):
-        siblings = obj.section.groups.exclude(pk=obj.pk)
-    else:
-        siblings = obj.workshop.sections.exclude(pk=obj.pk)
+    siblings = obj.siblings().exclude(pk=obj.pk)
     obj.delete()
     _renumber(siblings.order_by("position", "pk"))
 

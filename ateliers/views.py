@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import DetailView, ListView
-from taggit.models import Tag
 
 from ateliers import parsing, services
 from ateliers.forms import (
@@ -48,50 +47,11 @@ class FilterMixin:
         published = Workshop.objects.published()
         return {
             "events": Event.objects.filter(workshops__in=published).distinct(),
-            "territories": _territory_choices(published),
-            "tags": _public_tags(published),
+            "territories": services.workshop_territories(workshops=published),
+            "tags": services.workshop_tags(workshops=published),
             "current": self.current,
             "querystring_without_page": _querystring(self.request),
         }
-
-
-def _public_tags(workshops):
-    """Tags of published workshops and of their items (never a draft's)."""
-    tagged = "taggit_taggeditem_items"
-    on_workshop = Q(
-        **{
-            f"{tagged}__content_type__app_label": "ateliers",
-            f"{tagged}__content_type__model": "workshop",
-            f"{tagged}__object_id__in": workshops.values("pk"),
-        }
-    )
-    on_item = Q(
-        **{
-            f"{tagged}__content_type__app_label": "ateliers",
-            f"{tagged}__content_type__model": "item",
-            f"{tagged}__object_id__in": Item.objects.filter(
-                section__workshop__in=workshops
-            ).values("pk"),
-        }
-    )
-    return Tag.objects.filter(on_workshop | on_item).distinct().order_by("name")
-
-
-def _territory_choices(workshops) -> list[Territory]:
-    """Places of the workshops and what contains them (département, région,
-    intercommunalité), so "Finistère" finds a workshop held in Brest."""
-    places = Territory.objects.filter(workshops__in=workshops).select_related(
-        "parent__parent", "epci"
-    )
-    found = {}
-    for place in places:
-        for territory in (place, place.parent, place.epci):
-            if territory is not None:
-                found[territory.pk] = territory
-        if place.parent and place.parent.parent:
-            found[place.parent.parent.pk] = place.parent.parent
-    order = list(Territory.Kind.values)
-    return sorted(found.values(), key=lambda t: (order.index(t.kind), t.name))
 
 
 def _querystring(request) -> str:
@@ -241,12 +201,13 @@ def workshop_markdown(request, slug):
 def workshop_create(request):
     form = WorkshopForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        workshop = form.save(commit=False)
-        workshop.event = form.chosen_event()
-        workshop.slug = services.workshop_slug(workshop.title)
-        workshop.created_by = request.user
-        workshop.save()
-        form.save_m2m()
+        workshop = services.workshop_save(
+            workshop=form.save(commit=False),
+            tags=form.cleaned_data["tags"],
+            event=form.cleaned_data["event"],
+            new_event=form.cleaned_data["new_event"],
+            by=request.user,
+        )
         messages.success(request, _("Atelier créé en brouillon."))
         return redirect("ateliers:edit", slug=workshop.slug)
     return render(request, "ateliers/workshop_form.html", {"form": form})
@@ -263,7 +224,8 @@ def workshop_import(request):
             workshop = services.workshop_create_from_parsed(
                 parsed=parsed,
                 title=form.cleaned_data["title"],
-                event=form.chosen_event(),
+                event=form.cleaned_data["event"],
+                new_event=form.cleaned_data["new_event"],
                 by=request.user,
             )
             messages.success(
@@ -303,10 +265,12 @@ def workshop_edit(request, slug):
     workshop = _editable(slug)
     form = WorkshopForm(request.POST or None, instance=workshop)
     if request.method == "POST" and form.is_valid():
-        workshop = form.save(commit=False)
-        workshop.event = form.chosen_event()
-        workshop.save()
-        form.save_m2m()
+        workshop = services.workshop_save(
+            workshop=form.save(commit=False),
+            tags=form.cleaned_data["tags"],
+            event=form.cleaned_data["event"],
+            new_event=form.cleaned_data["new_event"],
+        )
         messages.success(request, _("Informations de l'atelier enregistrées."))
         return redirect("ateliers:edit", slug=workshop.slug)
     if form.is_bound:
@@ -377,18 +341,16 @@ def workshop_publish(request, slug):
 def workshop_image(request, slug):
     workshop = _editable(slug)
     if request.POST.get("action") == "remove":
-        workshop.summary_image.delete(save=False)
-        workshop.summary_image_alt = ""
-        workshop.save(update_fields=["summary_image", "summary_image_alt"])
+        services.workshop_image_remove(workshop=workshop)
         messages.success(request, _("Schéma résumé retiré."))
         return _back(workshop, "schema")
     form = SummaryImageForm(request.POST, request.FILES)
     if form.is_valid():
-        processed = form.cleaned_data["image"]
-        workshop.summary_image.delete(save=False)
-        workshop.summary_image.save(processed.image.name, processed.image, save=False)
-        workshop.summary_image_alt = form.cleaned_data["alt"]
-        workshop.save(update_fields=["summary_image", "summary_image_alt"])
+        services.workshop_image_replace(
+            workshop=workshop,
+            image=form.cleaned_data["image"],
+            alt=form.cleaned_data["alt"],
+        )
         messages.success(request, _("Schéma résumé enregistré."))
     else:
         _report_errors(request, form)
@@ -449,14 +411,8 @@ def object_action(request, slug, kind, pk, action):
     workshop, obj = _object(slug, kind, pk)
     anchor = f"{ANCHORS[kind]}-{obj.pk}"
     if action in ("monter", "descendre"):
-        if kind == "section":
-            siblings = workshop.sections.all()
-        elif kind == "theme":
-            siblings = obj.section.groups.all()
-        else:
-            siblings = obj.siblings()
         direction = "up" if action == "monter" else "down"
-        services.object_move(obj=obj, siblings=siblings, direction=direction)
+        services.object_move(obj=obj, direction=direction)
     elif action == "supprimer":
         services.object_delete(obj=obj)
         messages.success(request, _("Supprimé."))

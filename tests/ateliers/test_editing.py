@@ -402,12 +402,15 @@ def test_section_form_bad_input(facilitator_client, workshop):
 # Summary image: the site's image safety (observatoire.images)
 
 
-def test_upload_summary_image(facilitator_client, workshop):
-    upload = SimpleUploadedFile(
-        "schema.png", image_bytes("PNG", (40, 30)), content_type="image/png"
-    )
+def schema(name="schema.png"):
+    return SimpleUploadedFile(name, image_bytes("PNG", (40, 30)), "image/png")
+
+
+def test_upload_summary_image(
+    facilitator_client, workshop, django_capture_on_commit_callbacks
+):
     facilitator_client.post(
-        url("image", workshop), {"image": upload, "alt": "Trois cercles reliés."}
+        url("image", workshop), {"image": schema(), "alt": "Trois cercles reliés."}
     )
     workshop.refresh_from_db()
     assert workshop.summary_image.name.endswith(".png")
@@ -418,10 +421,31 @@ def test_upload_summary_image(facilitator_client, workshop):
     html = facilitator_client.get(workshop.get_absolute_url()).content.decode()
     assert 'alt="Trois cercles reliés."' in html
     stored = workshop.summary_image.path
-    facilitator_client.post(url("image", workshop), {"action": "remove"})
+    with django_capture_on_commit_callbacks(execute=True):
+        facilitator_client.post(url("image", workshop), {"action": "remove"})
     workshop.refresh_from_db()
     assert not workshop.summary_image and not workshop.summary_image_alt
     assert not os.path.exists(stored)
+
+
+def test_replacing_the_image_deletes_the_old_file_once_saved(
+    facilitator_client, workshop, django_capture_on_commit_callbacks
+):
+    facilitator_client.post(url("image", workshop), {"image": schema(), "alt": "Un"})
+    workshop.refresh_from_db()
+    old = workshop.summary_image.path
+    with django_capture_on_commit_callbacks() as callbacks:
+        facilitator_client.post(
+            url("image", workshop), {"image": schema(), "alt": "Deux"}
+        )
+    # Still there until the new one is committed: a failure would keep it.
+    assert os.path.exists(old)
+    for callback in callbacks:
+        callback()
+    workshop.refresh_from_db()
+    assert workshop.summary_image_alt == "Deux"
+    assert os.path.exists(workshop.summary_image.path)
+    assert not os.path.exists(old)
 
 
 @pytest.mark.parametrize(
@@ -444,10 +468,7 @@ def test_fake_or_empty_images_are_refused(facilitator_client, workshop, content,
 
 
 def test_image_needs_a_description(facilitator_client, workshop):
-    upload = SimpleUploadedFile(
-        "s.png", image_bytes("PNG", (40, 30)), content_type="image/png"
-    )
-    facilitator_client.post(url("image", workshop), {"image": upload, "alt": ""})
+    facilitator_client.post(url("image", workshop), {"image": schema(), "alt": ""})
     workshop.refresh_from_db()
     assert not workshop.summary_image
 
