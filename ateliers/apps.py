@@ -39,7 +39,7 @@ class AteliersConfig(AppConfig):
             models.Event,
             models.Workshop,
             models.Section,
-            models.Group,
+            models.Theme,
             models.Item,
         ):
             versions.watch(model, versions.ATELIERS)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy
 from taggit.forms import TagField
 
 from ateliers import parsing
-from ateliers.models import Event, Group, Item, Section, Workshop
+from ateliers.models import Event, Item, Section, Theme, Workshop
 from observatoire.fields import TerritoryField
 from observatoire.images import process_uploaded_image
 from observatoire.models import Territory
@@ -123,9 +123,9 @@ class SectionForm(forms.ModelForm):
         return _one_line(self.cleaned_data["heading"])
 
 
-class GroupForm(forms.ModelForm):
+class ThemeForm(forms.ModelForm):
     class Meta:
-        model = Group
+        model = Theme
         fields = ["title"]
         widgets = {"title": forms.TextInput()}
 

@@ -197,14 +197,14 @@ class Section(models.Model):
         return parsing.split_people(self.text)
 
 
-class Group(models.Model):
+class Theme(models.Model):
     """A numbered theme inside a section ("1. Conservatisme")."""
 
     section = models.ForeignKey(
         Section,
         verbose_name=_("section"),
         on_delete=models.CASCADE,
-        related_name="groups",
+        related_name="themes",
     )
     title = models.TextField(_("titre"))
     position = models.PositiveIntegerField(_("ordre"), default=0)
@@ -222,7 +222,7 @@ class Group(models.Model):
 
     def siblings(self):
         """The themes of the same section, this one included."""
-        return Group.objects.filter(section_id=self.section_id)
+        return Theme.objects.filter(section_id=self.section_id)
 
 
 class ItemQuerySet(models.QuerySet):
@@ -243,8 +243,8 @@ class Item(models.Model):
         on_delete=models.CASCADE,
         related_name="items",
     )
-    group = models.ForeignKey(
-        Group,
+    theme = models.ForeignKey(
+        Theme,
         verbose_name=_("thème"),
         null=True,
         blank=True,
@@ -280,5 +280,5 @@ class Item(models.Model):
         """The items sharing this item's place (same container, same parent),
         this one included."""
         return Item.objects.filter(
-            section_id=self.section_id, group_id=self.group_id, parent_id=self.parent_id
+            section_id=self.section_id, theme_id=self.theme_id, parent_id=self.parent_id
         )

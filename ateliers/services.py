@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from taggit.models import Tag
 
 from ateliers import parsing
-from ateliers.models import Event, Group, Item, Section, Workshop
+from ateliers.models import Event, Item, Section, Theme, Workshop
 from observatoire.images import ProcessedImage, delete_on_commit
 from observatoire.models import Territory
 from observatoire.text import unique_slug
@@ -166,39 +166,40 @@ def workshop_fill(*, workshop: Workshop, parsed: parsing.Parsed) -> None:
             position=position,
         )
         _create_items(section, None, None, parsed_section.items)
-        for group_position, parsed_group in enumerate(parsed_section.groups):
-            group = Group.objects.create(
-                section=section, title=parsed_group.title, position=group_position
+        # The parser's "groups" are the numbered themes.
+        for theme_position, parsed_theme in enumerate(parsed_section.groups):
+            theme = Theme.objects.create(
+                section=section, title=parsed_theme.title, position=theme_position
             )
-            _create_items(section, group, None, parsed_group.items)
+            _create_items(section, theme, None, parsed_theme.items)
 
 
-def _create_items(section, group, parent, parsed_items) -> None:
+def _create_items(section, theme, parent, parsed_items) -> None:
     for position, parsed_item in enumerate(parsed_items):
         item = Item.objects.create(
             section=section,
-            group=group,
+            theme=theme,
             parent=parent,
             text=parsed_item.text,
             position=position,
         )
-        _create_items(section, group, item, parsed_item.children)
+        _create_items(section, theme, item, parsed_item.children)
 
 
 def load_tree(sections) -> list[Section]:
-    """Sections with `.group_list`, `.item_list` (top level) and, on each group
+    """Sections with `.theme_list`, `.item_list` (top level) and, on each theme
     and item, the nested lists: four queries whatever the size of the tree."""
     sections = list(sections)
     by_section = {s.pk: s for s in sections}
-    groups = Group.objects.filter(section__in=sections)
+    themes = Theme.objects.filter(section__in=sections)
     items = Item.objects.filter(section__in=sections).prefetch_related("tags")
-    by_group = {}
+    by_theme = {}
     for section in sections:
-        section.group_list, section.item_list = [], []
-    for group in groups:
-        group.item_list = []
-        by_group[group.pk] = group
-        by_section[group.section_id].group_list.append(group)
+        section.theme_list, section.item_list = [], []
+    for theme in themes:
+        theme.item_list = []
+        by_theme[theme.pk] = theme
+        by_section[theme.section_id].theme_list.append(theme)
     items = list(items)
     by_item = {item.pk: item for item in items}
     for item in items:
@@ -206,8 +207,8 @@ def load_tree(sections) -> list[Section]:
     for item in items:
         if item.parent_id:
             by_item[item.parent_id].child_list.append(item)
-        elif item.group_id:
-            by_group[item.group_id].item_list.append(item)
+        elif item.theme_id:
+            by_theme[item.theme_id].item_list.append(item)
         else:
             by_section[item.section_id].item_list.append(item)
     return sections
@@ -231,8 +232,8 @@ def workshop_as_dict(workshop: Workshop) -> dict:
                 "heading": section.heading,
                 "text": section.text,
                 "groups": [
-                    {"title": g.title, "items": [item_dict(i) for i in g.item_list]}
-                    for g in section.group_list
+                    {"title": t.title, "items": [item_dict(i) for i in t.item_list]}
+                    for t in section.theme_list
                 ],
                 "items": [item_dict(i) for i in section.item_list],
             }
@@ -282,7 +283,7 @@ def _next_position(queryset) -> int:
 
 
 @transaction.atomic
-def object_move(*, obj: Section | Group | Item, direction: str) -> None:
+def object_move(*, obj: Section | Theme | Item, direction: str) -> None:
     """Swap `obj` with its previous ("up") or next ("down") sibling."""
     ordered = list(obj.siblings().select_for_update().order_by("position", "pk"))
     index = next(i for i, o in enumerate(ordered) if o.pk == obj.pk)
@@ -304,27 +305,27 @@ def section_add(*, workshop: Workshop, kind: str, heading: str, text: str) -> Se
 
 
 @transaction.atomic
-def group_add(*, section: Section, title: str) -> Group:
-    return Group.objects.create(
-        section=section, title=title, position=_next_position(section.groups.all())
+def theme_add(*, section: Section, title: str) -> Theme:
+    return Theme.objects.create(
+        section=section, title=title, position=_next_position(section.themes.all())
     )
 
 
 @transaction.atomic
 def item_add(
-    *,
-    section: Section,
-    text: str,
-    group: Group | None = None,
-    parent: Item | None = None,
-    tags: list[str] | None = None,
+    *, inside: Section | Theme | Item, text: str, tags: list[str] | None = None
 ) -> Item:
-    if parent is not None:
-        section, group = parent.section, parent.group
-    siblings = Item.objects.filter(section=section, group=group, parent=parent)
+    """A new last item of a section's list, a theme's, or an item's sub-items."""
+    if isinstance(inside, Item):
+        section, theme, parent = inside.section, inside.theme, inside
+    elif isinstance(inside, Theme):
+        section, theme, parent = inside.section, inside, None
+    else:
+        section, theme, parent = inside, None, None
+    siblings = Item.objects.filter(section=section, theme=theme, parent=parent)
     item = Item.objects.create(
         section=section,
-        group=group,
+        theme=theme,
         parent=parent,
         text=text,
         position=_next_position(siblings),
@@ -380,24 +381,24 @@ def item_outdent(*, item: Item) -> bool:
 
 
 @transaction.atomic
-def item_move_to(*, item: Item, section: Section, group: Group | None = None) -> None:
+def item_move_to(*, item: Item, section: Section, theme: Theme | None = None) -> None:
     """Move `item` and its sub-items to the end of another section or theme."""
     old_siblings = item.siblings().exclude(pk=item.pk)
     descendants, level = [], [item.pk]
     while level:
         level = list(Item.objects.filter(parent__in=level).values_list("pk", flat=True))
         descendants += level
-    item.section, item.group, item.parent = section, group, None
+    item.section, item.theme, item.parent = section, theme, None
     item.position = _next_position(
-        Item.objects.filter(section=section, group=group, parent=None)
+        Item.objects.filter(section=section, theme=theme, parent=None)
     )
-    item.save(update_fields=["section", "group", "parent", "position"])
-    Item.objects.filter(pk__in=descendants).update(section=section, group=group)
+    item.save(update_fields=["section", "theme", "parent", "position"])
+    Item.objects.filter(pk__in=descendants).update(section=section, theme=theme)
     _renumber(old_siblings.order_by("position", "pk"))
 
 
 @transaction.atomic
-def object_delete(*, obj: Section | Group | Item) -> None:
+def object_delete(*, obj: Section | Theme | Item) -> None:
     """Delete and close the gap in the positions of its siblings."""
     siblings = obj.siblings().exclude(pk=obj.pk)
     obj.delete()
