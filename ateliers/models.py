@@ -137,25 +137,8 @@ class Workshop(models.Model):
 
 
 class Section(models.Model):
-    class Kind(models.TextChoices):
-        OPPORTUNITES = "opportunites", _("Opportunités")
-        VIGILANCE = "vigilance", _("Points de vigilance")
-        ENJEUX = "enjeux", _("Enjeux")
-        A_ENQUETER = "a_enqueter", _("Éléments à enquêter")
-        QUESTIONS = "questions", _("Questions")
-        SYNTHESE = "synthese", _("Synthèse")
-        PORTEURS = "porteurs", _("Porteurs")
-        PARTICIPANTS = "participants", _("Participants")
-        DISCUSSION = "discussion", _("Éléments de discussion")
-        IDEES = "idees", _("Idées à creuser")
-        PRESENTATION = "presentation", _("Présentation")
-        COORDINATION = "coordination", _("Coordination")
-        PROGRAMME = "programme", _("Construction / programme")
-        REPONSES = "reponses", _("Réponses")
-        ETONNEMENT = "etonnement", _("Rapport d'étonnement")
-        RESSOURCES = "ressources", _("Ressources")
-        SCHEMA = "schema", _("Schéma résumé")
-        AUTRE = "autre", _("Autre")
+    # The parser's vocabulary: what it recognises is what a section can be.
+    Kind = parsing.SectionKind
 
     workshop = models.ForeignKey(
         Workshop,
@@ -191,6 +174,10 @@ class Section(models.Model):
     @property
     def display_heading(self) -> str:
         return self.heading or str(self.get_kind_display())
+
+    @property
+    def lists_people(self) -> bool:
+        return self.kind in parsing.PEOPLE_KINDS
 
     @property
     def people(self) -> list[str]:

@@ -97,7 +97,7 @@ class AssessmentForm(forms.Form):
             "N'indiquez pas de nom de personne."
         ),
     )
-    commune = TerritoryField(
+    territory = TerritoryField(
         label=_("Commune (facultatif)"),
         required=False,
         help_text=_(
@@ -172,7 +172,7 @@ class AssessmentForm(forms.Form):
         initial = {
             "subject": assessment.subject,
             "label": assessment.label,
-            "commune": assessment.territory,
+            "territory": assessment.territory,
         }
         for rating in assessment.ratings.all():
             initial[f"{FIELD_PREFIX}{rating.entry_id}"] = rating.level

@@ -206,7 +206,7 @@ def assessment_start(request):
                 levels=form.levels(),
                 subject=form.cleaned_data["subject"],
                 label=form.cleaned_data["label"],
-                territory=form.cleaned_data["commune"],
+                territory=form.cleaned_data["territory"],
             )
             messages.success(
                 request,
@@ -245,7 +245,7 @@ def assessment_edit(request, token):
             levels=form.levels(),
             subject=form.cleaned_data["subject"],
             label=form.cleaned_data["label"],
-            territory=form.cleaned_data["commune"],
+            territory=form.cleaned_data["territory"],
             assessment=assessment,
         )
         messages.success(request, _("Autodiagnostic mis à jour."))

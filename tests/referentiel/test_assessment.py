@@ -192,7 +192,7 @@ def test_csv_export_lists_every_answer_and_the_means(client, make_assessment):
 
 
 def test_commune_is_resolved_and_shown(client, answers, geo):
-    client.post(reverse(START), answers(2, commune="29200"))
+    client.post(reverse(START), answers(2, territory="29200"))
     assert Assessment.objects.get().territory == geo.brest
 
 
@@ -261,7 +261,7 @@ def test_tampered_update_keeps_the_previous_answers(client, make_assessment, ans
     [
         ({"subject": "everyone"}, "l’une des deux possibilités"),
         ({"label": "x" * 121}, "au plus 120 caractères"),
-        ({"commune": "Zzzyxville"}, "Aucun territoire ne correspond"),
+        ({"territory": "Zzzyxville"}, "Aucun territoire ne correspond"),
     ],
 )
 def test_other_fields_are_validated(client, answers, extra, message, geo):
