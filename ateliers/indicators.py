@@ -5,15 +5,20 @@ from urllib.parse import urlencode
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ateliers.models import Item, Section, Workshop
 from observatoire import roles
 from observatoire.registry import Indicator
 
 GATHERED = [
-    (Section.Kind.VIGILANCE, "ateliers:vigilance", _("points de vigilance")),
-    (Section.Kind.OPPORTUNITES, "ateliers:opportunites", _("opportunités")),
-    (Section.Kind.A_ENQUETER, "ateliers:a_enqueter", _("éléments à enquêter")),
+    (Section.Kind.VIGILANCE, "ateliers:vigilance", gettext_lazy("points de vigilance")),
+    (Section.Kind.OPPORTUNITES, "ateliers:opportunites", gettext_lazy("opportunités")),
+    (
+        Section.Kind.A_ENQUETER,
+        "ateliers:a_enqueter",
+        gettext_lazy("éléments à enquêter"),
+    ),
 ]
 
 

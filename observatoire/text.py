@@ -14,10 +14,11 @@ def fold(text: str) -> str:
     "Saint-Étienne" and "saint etienne" fold to the same key, so users can type
     names the way they would on a phone keyboard.
     """
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    decomposed = unicodedata.normalize("NFKD", (text or "").lower())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    stripped = stripped.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae")
-    words = re.split(r"[^0-9a-z]+", stripped.lower())
+    # Ligatures have no decomposition: spelled out, once lower-cased.
+    stripped = stripped.replace("œ", "oe").replace("æ", "ae")
+    words = re.split(r"[^0-9a-z]+", stripped)
     return " ".join(word for word in words if word)
 
 

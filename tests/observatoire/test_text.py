@@ -9,6 +9,10 @@ from observatoire.text import fold, unique_slug
     [
         ("Saint-Étienne", "saint etienne"),
         ("  Cœur   de ville ", "coeur de ville"),
+        # Upper-case ligatures too: lower-cased before they are spelled out.
+        ("LÆTITIA", "laetitia"),
+        ("Lætitia", "laetitia"),
+        ("ŒUVRE", "oeuvre"),
         ("", ""),
         (None, ""),
     ],
