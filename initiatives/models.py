@@ -309,10 +309,6 @@ class Initiative(models.Model):
     def has_coordinates(self) -> bool:
         return self.latitude is not None and self.longitude is not None
 
-    @property
-    def is_public(self) -> bool:
-        return self.status == self.Status.PUBLISHED
-
     def approve(self, *, by, changes: dict | None = None) -> "ModerationEvent":
         """Publish the record; `changes` lists what the moderator edited first."""
         self.status = self.Status.PUBLISHED
