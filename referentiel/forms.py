@@ -7,8 +7,7 @@ from taggit.forms import TagField
 from initiatives.models import Initiative
 from observatoire.fields import TerritoryField
 from observatoire.models import Territory
-
-from .models import Assessment, Entry, Rating
+from referentiel.models import Assessment, Entry, Rating
 
 FIELD_PREFIX = "level_"
 MAX_TAGS = 10

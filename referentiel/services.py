@@ -11,8 +11,7 @@ from django.db.models import Avg, Count
 from taggit.models import Tag
 
 from observatoire.models import Territory
-
-from .models import Assessment, Entry, Part, Rating, Referential, Section
+from referentiel.models import Assessment, Entry, Part, Rating, Referential, Section
 
 FIXTURE_PATH = Path(settings.BASE_DIR) / "fixtures" / "referentiel" / "domino.json"
 

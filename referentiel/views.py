@@ -8,11 +8,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.generic import DetailView
 
 from observatoire import downloads, ratelimit, registry, roles
-
-from . import services
-from .charts import radar
-from .forms import AggregatesFilterForm, AssessmentForm, AttachForm, EntryForm
-from .models import Assessment, Entry, Part, Rating, Section
+from referentiel import services
+from referentiel.charts import radar
+from referentiel.forms import (
+    AggregatesFilterForm,
+    AssessmentForm,
+    AttachForm,
+    EntryForm,
+)
+from referentiel.models import Assessment, Entry, Part, Rating, Section
 
 # New self-assessments per connection and hour: enough for a workshop sharing
 # one Wi-Fi, too few to drown the territory statistics in fake answers.
