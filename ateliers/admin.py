@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ateliers.models import Event, Group, Item, Section, Workshop
+from ateliers.models import Event, Item, Section, Theme, Workshop
 
 
 @admin.register(Event)
@@ -33,8 +33,8 @@ class SectionAdmin(admin.ModelAdmin):
     raw_id_fields = ["workshop"]
 
 
-@admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
     list_display = ["title", "section", "position"]
     raw_id_fields = ["section"]
 
@@ -42,5 +42,5 @@ class GroupAdmin(admin.ModelAdmin):
 @admin.register(Item)
 class ItemAdmin(admin.ModelAdmin):
     list_display = ["__str__", "section", "position"]
-    raw_id_fields = ["section", "group", "parent"]
+    raw_id_fields = ["section", "theme", "parent"]
     search_fields = ["text"]

@@ -26,12 +26,7 @@ class AteliersConfig(AppConfig):
             Item,
             label=_("Éléments d'ateliers"),
             public=lambda: (
-                Item.objects.filter(
-                    section__workshop__status=Workshop.Status.PUBLISHED,
-                    tags__isnull=False,
-                )
-                .distinct()
-                .select_related("section__workshop")
+                Item.objects.published().tagged().select_related("section__workshop")
             ),
             in_sitemap=False,
         )
@@ -44,7 +39,7 @@ class AteliersConfig(AppConfig):
             models.Event,
             models.Workshop,
             models.Section,
-            models.Group,
+            models.Theme,
             models.Item,
         ):
             versions.watch(model, versions.ATELIERS)

@@ -1,69 +1,21 @@
-import re
-
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from taggit.forms import TagField
 
 from ateliers import parsing
-from ateliers.models import Event, Group, Item, Section, Workshop
-from initiatives.images import process_uploaded_image
+from ateliers.models import Event, Item, Section, Theme, Workshop
+from observatoire.fields import TerritoryField
+from observatoire.images import process_uploaded_image
 from observatoire.models import Territory
-from observatoire.text import fold
 
 ITEM_MAX_CHARS = 5000
 SCHEMA_MAX_BYTES = 5 * 1024 * 1024
-_CODE_IN_PARENS = re.compile(r"^(.*?)\s*\((\w{2,12})\)\s*$")
 
 
 def _one_line(text: str) -> str:
     # Items are single lines: that is what keeps the Markdown export re-importable.
     return " ".join(text.splitlines()).strip()
-
-
-class TerritoryField(forms.CharField):
-    """A territory typed by name ("Brest", "Finistère") or code, with "Nom (code)"
-    as the unambiguous form the page shows back."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 220)
-        kwargs.setdefault(
-            "help_text",
-            gettext_lazy(
-                "Commune, intercommunalité, département ou région : son nom ou son "
-                "code officiel, par exemple « Brest » ou « 29 »."
-            ),
-        )
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value):
-        if isinstance(value, int):
-            value = Territory.objects.filter(pk=value).first()
-        if isinstance(value, Territory):
-            return f"{value.name} ({value.code})"
-        return value
-
-    def clean(self, value):
-        value = super().clean(value)
-        if not value:
-            return None
-        name, code = value, None
-        match = _CODE_IN_PARENS.match(value)
-        if match:
-            name, code = match.groups()
-        candidates = Territory.objects.ranked()
-        if code:
-            found = candidates.filter(code=code, search_name=fold(name)).first()
-        elif fold(name).isdigit():
-            found = candidates.filter(code=name.strip()).first()
-        else:
-            found = candidates.filter(search_name=fold(name)).first()
-        if found is None:
-            raise forms.ValidationError(
-                _("Aucun territoire ne s'appelle « %(name)s ».") % {"name": value}
-            )
-        return found
 
 
 class NewEventMixin:
@@ -79,14 +31,6 @@ class NewEventMixin:
             )
         return cleaned
 
-    def chosen_event(self):
-        from ateliers.services import event_get_or_create
-
-        name = self.cleaned_data.get("new_event", "")
-        if name:
-            return event_get_or_create(name=name)
-        return self.cleaned_data.get("event")
-
 
 def _new_event_field():
     return forms.CharField(
@@ -98,7 +42,15 @@ def _new_event_field():
 
 
 class WorkshopForm(NewEventMixin, forms.ModelForm):
-    territory = TerritoryField(label=gettext_lazy("Territoire"))
+    territory = TerritoryField(
+        kinds=Territory.Kind.values,
+        required=False,
+        label=gettext_lazy("Territoire"),
+        help_text=gettext_lazy(
+            "Commune, intercommunalité, département ou région : son nom, son code "
+            "postal ou son code officiel, par exemple « Brest (29) » ou « 29 »."
+        ),
+    )
     new_event = _new_event_field()
     source_url = forms.URLField(
         label=gettext_lazy("Adresse de la source"),
@@ -153,7 +105,6 @@ class SummaryImageForm(forms.Form):
     )
 
     def clean_image(self):
-        # Same checks and re-encoding as the initiatives' photos.
         return process_uploaded_image(
             self.cleaned_data["image"], max_bytes=SCHEMA_MAX_BYTES
         )
@@ -172,9 +123,9 @@ class SectionForm(forms.ModelForm):
         return _one_line(self.cleaned_data["heading"])
 
 
-class GroupForm(forms.ModelForm):
+class ThemeForm(forms.ModelForm):
     class Meta:
-        model = Group
+        model = Theme
         fields = ["title"]
         widgets = {"title": forms.TextInput()}
 

@@ -5,15 +5,20 @@ from urllib.parse import urlencode
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ateliers.models import Item, Section, Workshop
 from observatoire import roles
 from observatoire.registry import Indicator
 
 GATHERED = [
-    (Section.Kind.VIGILANCE, "ateliers:vigilance", _("points de vigilance")),
-    (Section.Kind.OPPORTUNITES, "ateliers:opportunites", _("opportunités")),
-    (Section.Kind.A_ENQUETER, "ateliers:a_enqueter", _("éléments à enquêter")),
+    (Section.Kind.VIGILANCE, "ateliers:vigilance", gettext_lazy("points de vigilance")),
+    (Section.Kind.OPPORTUNITES, "ateliers:opportunites", gettext_lazy("opportunités")),
+    (
+        Section.Kind.A_ENQUETER,
+        "ateliers:a_enqueter",
+        gettext_lazy("éléments à enquêter"),
+    ),
 ]
 
 
@@ -21,7 +26,7 @@ def workshop_indicators(territory, user) -> list[Indicator]:
     workshops = Workshop.objects.all()
     query = ""
     if territory is not None:
-        workshops = workshops.filter(territory__in=territory.within().values("pk"))
+        workshops = workshops.within(territory)
         query = "?" + urlencode({"territoire": territory.slug})
     S = Workshop.Status
     counts = workshops.aggregate(
@@ -29,9 +34,8 @@ def workshop_indicators(territory, user) -> list[Indicator]:
         drafts=Count("pk", filter=Q(status=S.DRAFT)),
     )
     items = dict(
-        Item.objects.filter(
-            section__workshop__in=workshops.filter(status=S.PUBLISHED).values("pk")
-        )
+        Item.objects.published()
+        .filter(section__workshop__in=workshops.values("pk"))
         .values_list("section__kind")
         .annotate(total=Count("pk"))
     )

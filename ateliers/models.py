@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from ateliers import parsing
-from observatoire.models import Territory
+from observatoire.models import LocatedQuerySet, Territory
 from observatoire.versions import VersionedQuerySet
 
 
@@ -32,9 +32,12 @@ class Event(models.Model):
         return reverse("ateliers:list") + f"?evenement={self.slug}"
 
 
-class WorkshopQuerySet(VersionedQuerySet):
+class WorkshopQuerySet(LocatedQuerySet):
     def published(self):
         return self.filter(status=Workshop.Status.PUBLISHED)
+
+    def drafts(self):
+        return self.filter(status=Workshop.Status.DRAFT)
 
     def visible_to(self, user):
         from observatoire.roles import is_facilitator
@@ -137,25 +140,8 @@ class Workshop(models.Model):
 
 
 class Section(models.Model):
-    class Kind(models.TextChoices):
-        OPPORTUNITES = "opportunites", _("Opportunités")
-        VIGILANCE = "vigilance", _("Points de vigilance")
-        ENJEUX = "enjeux", _("Enjeux")
-        A_ENQUETER = "a_enqueter", _("Éléments à enquêter")
-        QUESTIONS = "questions", _("Questions")
-        SYNTHESE = "synthese", _("Synthèse")
-        PORTEURS = "porteurs", _("Porteurs")
-        PARTICIPANTS = "participants", _("Participants")
-        DISCUSSION = "discussion", _("Éléments de discussion")
-        IDEES = "idees", _("Idées à creuser")
-        PRESENTATION = "presentation", _("Présentation")
-        COORDINATION = "coordination", _("Coordination")
-        PROGRAMME = "programme", _("Construction / programme")
-        REPONSES = "reponses", _("Réponses")
-        ETONNEMENT = "etonnement", _("Rapport d'étonnement")
-        RESSOURCES = "ressources", _("Ressources")
-        SCHEMA = "schema", _("Schéma résumé")
-        AUTRE = "autre", _("Autre")
+    # The parser's vocabulary: what it recognises is what a section can be.
+    Kind = parsing.SectionKind
 
     workshop = models.ForeignKey(
         Workshop,
@@ -186,23 +172,31 @@ class Section(models.Model):
     def get_absolute_url(self):
         return f"{self.workshop.get_absolute_url()}#section-{self.pk}"
 
+    def siblings(self):
+        """The sections of the same workshop, this one included."""
+        return Section.objects.filter(workshop_id=self.workshop_id)
+
     @property
     def display_heading(self) -> str:
         return self.heading or str(self.get_kind_display())
+
+    @property
+    def lists_people(self) -> bool:
+        return self.kind in parsing.PEOPLE_KINDS
 
     @property
     def people(self) -> list[str]:
         return parsing.split_people(self.text)
 
 
-class Group(models.Model):
+class Theme(models.Model):
     """A numbered theme inside a section ("1. Conservatisme")."""
 
     section = models.ForeignKey(
         Section,
         verbose_name=_("section"),
         on_delete=models.CASCADE,
-        related_name="groups",
+        related_name="themes",
     )
     title = models.TextField(_("titre"))
     position = models.PositiveIntegerField(_("ordre"), default=0)
@@ -220,6 +214,19 @@ class Group(models.Model):
     def get_absolute_url(self):
         return f"{self.section.workshop.get_absolute_url()}#theme-{self.pk}"
 
+    def siblings(self):
+        """The themes of the same section, this one included."""
+        return Theme.objects.filter(section_id=self.section_id)
+
+
+class ItemQuerySet(VersionedQuerySet):
+    def published(self):
+        """Items of published workshops."""
+        return self.filter(section__workshop__status=Workshop.Status.PUBLISHED)
+
+    def tagged(self):
+        return self.filter(tags__isnull=False).distinct()
+
 
 class Item(models.Model):
     """A line of a list, inside a section or a theme; may have sub-items."""
@@ -230,8 +237,8 @@ class Item(models.Model):
         on_delete=models.CASCADE,
         related_name="items",
     )
-    group = models.ForeignKey(
-        Group,
+    theme = models.ForeignKey(
+        Theme,
         verbose_name=_("thème"),
         null=True,
         blank=True,
@@ -250,7 +257,7 @@ class Item(models.Model):
     position = models.PositiveIntegerField(_("ordre"), default=0)
     tags = TaggableManager(verbose_name=_("mots-clés"), blank=True)
 
-    objects = VersionedQuerySet.as_manager()
+    objects = ItemQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("élément")
@@ -264,7 +271,8 @@ class Item(models.Model):
         return f"{self.section.workshop.get_absolute_url()}#item-{self.pk}"
 
     def siblings(self):
-        """The items sharing this item's place (same container, same parent)."""
+        """The items sharing this item's place (same container, same parent),
+        this one included."""
         return Item.objects.filter(
-            section_id=self.section_id, group_id=self.group_id, parent_id=self.parent_id
+            section_id=self.section_id, theme_id=self.theme_id, parent_id=self.parent_id
         )

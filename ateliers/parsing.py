@@ -4,7 +4,7 @@ Facilitators keep their notes in pads and wikis; this module recognises the
 shapes they really produce (see the seeds in fixtures/ateliers/) and never
 loses a line: what it cannot place goes verbatim to an "autre" section.
 
-Pure Python, no database: the paste preview, the `import_atelier` command and
+No database: the paste preview, the `import_atelier` command and
 the fixtures all go through `parse()`.
 """
 
@@ -12,32 +12,39 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
 from observatoire.text import fold
 
 # A paste bigger than this is refused with a message rather than parsed: the
 # longest seed is 8 kB, a whole wiki page rarely reaches 100 kB.
 MAX_CHARS = 200_000
 
-KINDS = (
-    "opportunites",
-    "vigilance",
-    "enjeux",
-    "a_enqueter",
-    "questions",
-    "synthese",
-    "porteurs",
-    "participants",
-    "discussion",
-    "idees",
-    "presentation",
-    "coordination",
-    "programme",
-    "reponses",
-    "etonnement",
-    "ressources",
-    "schema",
-    "autre",
-)
+
+class SectionKind(models.TextChoices):
+    """What a section of a synthesis is about: the model's choices too."""
+
+    OPPORTUNITES = "opportunites", _("Opportunités")
+    VIGILANCE = "vigilance", _("Points de vigilance")
+    ENJEUX = "enjeux", _("Enjeux")
+    A_ENQUETER = "a_enqueter", _("Éléments à enquêter")
+    QUESTIONS = "questions", _("Questions")
+    SYNTHESE = "synthese", _("Synthèse")
+    PORTEURS = "porteurs", _("Porteurs")
+    PARTICIPANTS = "participants", _("Participants")
+    DISCUSSION = "discussion", _("Éléments de discussion")
+    IDEES = "idees", _("Idées à creuser")
+    PRESENTATION = "presentation", _("Présentation")
+    COORDINATION = "coordination", _("Coordination")
+    PROGRAMME = "programme", _("Construction / programme")
+    REPONSES = "reponses", _("Réponses")
+    ETONNEMENT = "etonnement", _("Rapport d'étonnement")
+    RESSOURCES = "ressources", _("Ressources")
+    SCHEMA = "schema", _("Schéma résumé")
+    AUTRE = "autre", _("Autre")
+
+
 PEOPLE_KINDS = ("coordination", "porteurs", "participants")
 # Deeper indentation is read as this depth: no real synthesis nests further,
 # and unbounded nesting would exhaust recursion in exports and templates.

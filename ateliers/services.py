@@ -5,13 +5,15 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
-from django.utils.text import slugify
+from django.db.models import Max, Q, QuerySet
 from django.utils.translation import gettext
+from taggit.models import Tag
 
 from ateliers import parsing
-from ateliers.models import Event, Group, Item, Section, Workshop
+from ateliers.models import Event, Item, Section, Theme, Workshop
+from observatoire.images import ProcessedImage, delete_on_commit
 from observatoire.models import Territory
+from observatoire.text import unique_slug
 
 TITLE_MAX = Workshop._meta.get_field("title").max_length
 IMAGE_NAME_MAX = Workshop._meta.get_field("summary_image_name").max_length
@@ -27,16 +29,11 @@ RESERVED_SLUGS = {
 }
 
 
-def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
-    base = slugify(title)[:300] or "atelier"
-    if base in RESERVED_SLUGS:
-        base = f"atelier-{base}"
-    slug, number = base, 2
-    others = Workshop.objects.exclude(pk=exclude_pk)
-    while others.filter(slug=slug).exists():
-        slug = f"{base}-{number}"
-        number += 1
-    return slug
+def workshop_slug(title: str) -> str:
+    """A free slug for a new workshop, never one of the fixed paths."""
+    return unique_slug(
+        Workshop.objects.all(), title, fallback="atelier", reserved=RESERVED_SLUGS
+    )
 
 
 @transaction.atomic
@@ -46,11 +43,81 @@ def event_get_or_create(*, name: str) -> Event:
     existing = Event.objects.filter(name__iexact=name).first()
     if existing:
         return existing
-    base = slugify(name)[:200] or "evenement"
-    slug, number = base, 2
-    while Event.objects.filter(slug=slug).exists():
-        slug, number = f"{base}-{number}", number + 1
+    slug = unique_slug(Event.objects.all(), name, fallback="evenement")
     return Event.objects.create(name=name, slug=slug)
+
+
+def _event(event: Event | None, new_event: str) -> Event | None:
+    """The event picked in the list, or the one a facilitator named."""
+    return event_get_or_create(name=new_event) if new_event else event
+
+
+@transaction.atomic
+def workshop_save(
+    *,
+    workshop: Workshop,
+    tags: list[str],
+    event: Event | None = None,
+    new_event: str = "",
+    by=None,
+) -> Workshop:
+    """Save a workshop from the facilitators' form: its event (created if only
+    named), a free slug and its author if it is new, its tags."""
+    workshop.event = _event(event, new_event)
+    if workshop.pk is None:
+        workshop.slug = workshop_slug(workshop.title)
+        workshop.created_by = by
+    workshop.save()
+    workshop.tags.set(tags)
+    return workshop
+
+
+@transaction.atomic
+def workshop_image_replace(
+    *, workshop: Workshop, image: ProcessedImage, alt: str
+) -> Workshop:
+    """Store a new summary image; the previous file goes once this commits."""
+    delete_on_commit(workshop.summary_image)
+    workshop.summary_image.save(image.image.name, image.image, save=False)
+    workshop.summary_image_alt = alt
+    workshop.save(update_fields=["summary_image", "summary_image_alt"])
+    return workshop
+
+
+@transaction.atomic
+def workshop_image_remove(*, workshop: Workshop) -> Workshop:
+    delete_on_commit(workshop.summary_image)
+    workshop.summary_image = ""
+    workshop.summary_image_alt = ""
+    workshop.save(update_fields=["summary_image", "summary_image_alt"])
+    return workshop
+
+
+def workshop_tags(*, workshops: QuerySet) -> QuerySet:
+    """Tags of `workshops` and of their items, by name."""
+    items = Item.objects.filter(section__workshop__in=workshops)
+    return (
+        Tag.objects.filter(Q(workshop__in=workshops) | Q(item__in=items))
+        .distinct()
+        .order_by("name")
+    )
+
+
+def workshop_territories(*, workshops: QuerySet) -> list[Territory]:
+    """Places of `workshops` and what contains them (département, région,
+    intercommunalité), so "Finistère" finds a workshop held in Brest."""
+    places = Territory.objects.filter(workshops__in=workshops).select_related(
+        "parent__parent", "epci"
+    )
+    found = {}
+    for place in places:
+        for territory in (place, place.parent, place.epci):
+            if territory is not None:
+                found[territory.pk] = territory
+        if place.parent and place.parent.parent:
+            found[place.parent.parent.pk] = place.parent.parent
+    order = list(Territory.Kind.values)
+    return sorted(found.values(), key=lambda t: (order.index(t.kind), t.name))
 
 
 @transaction.atomic
@@ -59,6 +126,7 @@ def workshop_create_from_parsed(
     parsed: parsing.Parsed,
     title: str = "",
     event: Event | None = None,
+    new_event: str = "",
     by=None,
     **fields,
 ) -> Workshop:
@@ -75,8 +143,8 @@ def workshop_create_from_parsed(
         images = images[:IMAGE_NAME_MAX].rsplit(", ", 1)[0]
     workshop = Workshop.objects.create(
         title=title,
-        slug=unique_slug(title),
-        event=event,
+        slug=workshop_slug(title),
+        event=_event(event, new_event),
         created_by=by,
         summary_image_name=fields.pop("summary_image_name", "") or images,
         **fields,
@@ -98,39 +166,40 @@ def workshop_fill(*, workshop: Workshop, parsed: parsing.Parsed) -> None:
             position=position,
         )
         _create_items(section, None, None, parsed_section.items)
-        for group_position, parsed_group in enumerate(parsed_section.groups):
-            group = Group.objects.create(
-                section=section, title=parsed_group.title, position=group_position
+        # The parser's "groups" are the numbered themes.
+        for theme_position, parsed_theme in enumerate(parsed_section.groups):
+            theme = Theme.objects.create(
+                section=section, title=parsed_theme.title, position=theme_position
             )
-            _create_items(section, group, None, parsed_group.items)
+            _create_items(section, theme, None, parsed_theme.items)
 
 
-def _create_items(section, group, parent, parsed_items) -> None:
+def _create_items(section, theme, parent, parsed_items) -> None:
     for position, parsed_item in enumerate(parsed_items):
         item = Item.objects.create(
             section=section,
-            group=group,
+            theme=theme,
             parent=parent,
             text=parsed_item.text,
             position=position,
         )
-        _create_items(section, group, item, parsed_item.children)
+        _create_items(section, theme, item, parsed_item.children)
 
 
 def load_tree(sections) -> list[Section]:
-    """Sections with `.group_list`, `.item_list` (top level) and, on each group
+    """Sections with `.theme_list`, `.item_list` (top level) and, on each theme
     and item, the nested lists: four queries whatever the size of the tree."""
     sections = list(sections)
     by_section = {s.pk: s for s in sections}
-    groups = Group.objects.filter(section__in=sections)
+    themes = Theme.objects.filter(section__in=sections)
     items = Item.objects.filter(section__in=sections).prefetch_related("tags")
-    by_group = {}
+    by_theme = {}
     for section in sections:
-        section.group_list, section.item_list = [], []
-    for group in groups:
-        group.item_list = []
-        by_group[group.pk] = group
-        by_section[group.section_id].group_list.append(group)
+        section.theme_list, section.item_list = [], []
+    for theme in themes:
+        theme.item_list = []
+        by_theme[theme.pk] = theme
+        by_section[theme.section_id].theme_list.append(theme)
     items = list(items)
     by_item = {item.pk: item for item in items}
     for item in items:
@@ -138,8 +207,8 @@ def load_tree(sections) -> list[Section]:
     for item in items:
         if item.parent_id:
             by_item[item.parent_id].child_list.append(item)
-        elif item.group_id:
-            by_group[item.group_id].item_list.append(item)
+        elif item.theme_id:
+            by_theme[item.theme_id].item_list.append(item)
         else:
             by_section[item.section_id].item_list.append(item)
     return sections
@@ -163,8 +232,8 @@ def workshop_as_dict(workshop: Workshop) -> dict:
                 "heading": section.heading,
                 "text": section.text,
                 "groups": [
-                    {"title": g.title, "items": [item_dict(i) for i in g.item_list]}
-                    for g in section.group_list
+                    {"title": t.title, "items": [item_dict(i) for i in t.item_list]}
+                    for t in section.theme_list
                 ],
                 "items": [item_dict(i) for i in section.item_list],
             }
@@ -214,9 +283,9 @@ def _next_position(queryset) -> int:
 
 
 @transaction.atomic
-def object_move(*, obj, siblings, direction: str) -> None:
+def object_move(*, obj: Section | Theme | Item, direction: str) -> None:
     """Swap `obj` with its previous ("up") or next ("down") sibling."""
-    ordered = list(siblings.select_for_update().order_by("position", "pk"))
+    ordered = list(obj.siblings().select_for_update().order_by("position", "pk"))
     index = next(i for i, o in enumerate(ordered) if o.pk == obj.pk)
     other = index - 1 if direction == "up" else index + 1
     if 0 <= other < len(ordered):
@@ -236,27 +305,27 @@ def section_add(*, workshop: Workshop, kind: str, heading: str, text: str) -> Se
 
 
 @transaction.atomic
-def group_add(*, section: Section, title: str) -> Group:
-    return Group.objects.create(
-        section=section, title=title, position=_next_position(section.groups.all())
+def theme_add(*, section: Section, title: str) -> Theme:
+    return Theme.objects.create(
+        section=section, title=title, position=_next_position(section.themes.all())
     )
 
 
 @transaction.atomic
 def item_add(
-    *,
-    section: Section,
-    text: str,
-    group: Group | None = None,
-    parent: Item | None = None,
-    tags: list[str] | None = None,
+    *, inside: Section | Theme | Item, text: str, tags: list[str] | None = None
 ) -> Item:
-    if parent is not None:
-        section, group = parent.section, parent.group
-    siblings = Item.objects.filter(section=section, group=group, parent=parent)
+    """A new last item of a section's list, a theme's, or an item's sub-items."""
+    if isinstance(inside, Item):
+        section, theme, parent = inside.section, inside.theme, inside
+    elif isinstance(inside, Theme):
+        section, theme, parent = inside.section, inside, None
+    else:
+        section, theme, parent = inside, None, None
+    siblings = Item.objects.filter(section=section, theme=theme, parent=parent)
     item = Item.objects.create(
         section=section,
-        group=group,
+        theme=theme,
         parent=parent,
         text=text,
         position=_next_position(siblings),
@@ -312,31 +381,26 @@ def item_outdent(*, item: Item) -> bool:
 
 
 @transaction.atomic
-def item_move_to(*, item: Item, section: Section, group: Group | None = None) -> None:
+def item_move_to(*, item: Item, section: Section, theme: Theme | None = None) -> None:
     """Move `item` and its sub-items to the end of another section or theme."""
     old_siblings = item.siblings().exclude(pk=item.pk)
     descendants, level = [], [item.pk]
     while level:
         level = list(Item.objects.filter(parent__in=level).values_list("pk", flat=True))
         descendants += level
-    item.section, item.group, item.parent = section, group, None
+    item.section, item.theme, item.parent = section, theme, None
     item.position = _next_position(
-        Item.objects.filter(section=section, group=group, parent=None)
+        Item.objects.filter(section=section, theme=theme, parent=None)
     )
-    item.save(update_fields=["section", "group", "parent", "position"])
-    Item.objects.filter(pk__in=descendants).update(section=section, group=group)
+    item.save(update_fields=["section", "theme", "parent", "position"])
+    Item.objects.filter(pk__in=descendants).update(section=section, theme=theme)
     _renumber(old_siblings.order_by("position", "pk"))
 
 
 @transaction.atomic
-def object_delete(*, obj) -> None:
+def object_delete(*, obj: Section | Theme | Item) -> None:
     """Delete and close the gap in the positions of its siblings."""
-    if isinstance(obj, Item):
-        siblings = obj.siblings().exclude(pk=obj.pk)
-    elif isinstance(obj, Group):
-        siblings = obj.section.groups.exclude(pk=obj.pk)
-    else:
-        siblings = obj.workshop.sections.exclude(pk=obj.pk)
+    siblings = obj.siblings().exclude(pk=obj.pk)
     obj.delete()
     _renumber(siblings.order_by("position", "pk"))
 

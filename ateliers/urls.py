@@ -1,6 +1,26 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from ateliers import views
+
+
+class NodeConverter:
+    """A node of a workshop's structure, as URLs and page anchors name it."""
+
+    regex = "section|theme|item"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+class NodeActionConverter(NodeConverter):
+    regex = "up|down|delete|indent|outdent|move"
+
+
+register_converter(NodeConverter, "node")
+register_converter(NodeActionConverter, "node_action")
 
 app_name = "ateliers"
 
@@ -37,18 +57,22 @@ urlpatterns = [
     path("<slug:slug>/schema/", views.workshop_image, name="image"),
     path("<slug:slug>/sections/ajouter/", views.section_add, name="section_add"),
     path(
-        "<slug:slug>/<str:kind>/<int:pk>/modifier/",
+        "<slug:slug>/<node:kind>/<int:pk>/modifier/",
         views.object_update,
         name="object_update",
     ),
     path(
-        "<slug:slug>/<str:kind>/<int:pk>/ajouter-<str:child>/",
+        "<slug:slug>/<node:kind>/<int:pk>/ajouter-<node:child>/",
         views.child_add,
         name="child_add",
     ),
     path(
-        "<slug:slug>/<str:kind>/<int:pk>/<str:action>/",
+        "<slug:slug>/<node:kind>/<int:pk>/<node_action:action>/",
         views.object_action,
         name="object_action",
+    ),
+    path(
+        "<slug:slug>/<str:kind>/<int:pk>/<str:rest>/",
+        views.legacy_redirect,
     ),
 ]

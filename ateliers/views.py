@@ -1,24 +1,23 @@
 from django.contrib import messages
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import DetailView, ListView
-from taggit.models import Tag
 
 from ateliers import parsing, services
 from ateliers.forms import (
-    GroupForm,
     ItemForm,
     PasteForm,
     SectionForm,
     SummaryImageForm,
+    ThemeForm,
     WorkshopForm,
 )
-from ateliers.models import Event, Group, Item, Section, Workshop
+from ateliers.models import Event, Item, Section, Theme, Workshop
 from observatoire import registry
 from observatoire.models import Territory
 from observatoire.roles import ANIMATION, is_facilitator, role_required
@@ -40,7 +39,7 @@ class FilterMixin:
         if territory_slug:
             territory = Territory.objects.filter(slug=territory_slug).first()
             if territory:
-                workshops = workshops.filter(territory__in=territory.within())
+                workshops = workshops.within(territory)
                 self.current["territoire"] = territory_slug
         return workshops
 
@@ -48,50 +47,11 @@ class FilterMixin:
         published = Workshop.objects.published()
         return {
             "events": Event.objects.filter(workshops__in=published).distinct(),
-            "territories": _territory_choices(published),
-            "tags": _public_tags(published),
+            "territories": services.workshop_territories(workshops=published),
+            "tags": services.workshop_tags(workshops=published),
             "current": self.current,
             "querystring_without_page": _querystring(self.request),
         }
-
-
-def _public_tags(workshops):
-    """Tags of published workshops and of their items (never a draft's)."""
-    tagged = "taggit_taggeditem_items"
-    on_workshop = Q(
-        **{
-            f"{tagged}__content_type__app_label": "ateliers",
-            f"{tagged}__content_type__model": "workshop",
-            f"{tagged}__object_id__in": workshops.values("pk"),
-        }
-    )
-    on_item = Q(
-        **{
-            f"{tagged}__content_type__app_label": "ateliers",
-            f"{tagged}__content_type__model": "item",
-            f"{tagged}__object_id__in": Item.objects.filter(
-                section__workshop__in=workshops
-            ).values("pk"),
-        }
-    )
-    return Tag.objects.filter(on_workshop | on_item).distinct().order_by("name")
-
-
-def _territory_choices(workshops) -> list[Territory]:
-    """Places of the workshops and what contains them (département, région,
-    intercommunalité), so "Finistère" finds a workshop held in Brest."""
-    places = Territory.objects.filter(workshops__in=workshops).select_related(
-        "parent__parent", "epci"
-    )
-    found = {}
-    for place in places:
-        for territory in (place, place.parent, place.epci):
-            if territory is not None:
-                found[territory.pk] = territory
-        if place.parent and place.parent.parent:
-            found[place.parent.parent.pk] = place.parent.parent
-    order = list(Territory.Kind.values)
-    return sorted(found.values(), key=lambda t: (order.index(t.kind), t.name))
 
 
 def _querystring(request) -> str:
@@ -120,7 +80,7 @@ class WorkshopListView(FilterMixin, ListView):
         context = super().get_context_data(**kwargs)
         context.update(self.filter_choices())
         if is_facilitator(self.request.user):
-            context["drafts"] = Workshop.objects.filter(status=Workshop.Status.DRAFT)
+            context["drafts"] = Workshop.objects.drafts()
         return context
 
 
@@ -241,12 +201,13 @@ def workshop_markdown(request, slug):
 def workshop_create(request):
     form = WorkshopForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        workshop = form.save(commit=False)
-        workshop.event = form.chosen_event()
-        workshop.slug = services.unique_slug(workshop.title)
-        workshop.created_by = request.user
-        workshop.save()
-        form.save_m2m()
+        workshop = services.workshop_save(
+            workshop=form.save(commit=False),
+            tags=form.cleaned_data["tags"],
+            event=form.cleaned_data["event"],
+            new_event=form.cleaned_data["new_event"],
+            by=request.user,
+        )
         messages.success(request, _("Atelier créé en brouillon."))
         return redirect("ateliers:edit", slug=workshop.slug)
     return render(request, "ateliers/workshop_form.html", {"form": form})
@@ -263,7 +224,8 @@ def workshop_import(request):
             workshop = services.workshop_create_from_parsed(
                 parsed=parsed,
                 title=form.cleaned_data["title"],
-                event=form.chosen_event(),
+                event=form.cleaned_data["event"],
+                new_event=form.cleaned_data["new_event"],
                 by=request.user,
             )
             messages.success(
@@ -303,10 +265,12 @@ def workshop_edit(request, slug):
     workshop = _editable(slug)
     form = WorkshopForm(request.POST or None, instance=workshop)
     if request.method == "POST" and form.is_valid():
-        workshop = form.save(commit=False)
-        workshop.event = form.chosen_event()
-        workshop.save()
-        form.save_m2m()
+        workshop = services.workshop_save(
+            workshop=form.save(commit=False),
+            tags=form.cleaned_data["tags"],
+            event=form.cleaned_data["event"],
+            new_event=form.cleaned_data["new_event"],
+        )
         messages.success(request, _("Informations de l'atelier enregistrées."))
         return redirect("ateliers:edit", slug=workshop.slug)
     if form.is_bound:
@@ -314,15 +278,15 @@ def workshop_edit(request, slug):
         workshop = _editable(slug)
     sections = services.workshop_tree(workshop)
     for section in sections:
-        section.form = SectionForm(instance=section, prefix=f"s{section.pk}")
-        section.new_group_form = GroupForm(prefix=f"new-g{section.pk}")
-        section.new_item_form = ItemForm(prefix=f"new-section{section.pk}")
-        for group in section.group_list:
-            group.form = GroupForm(instance=group, prefix=f"g{group.pk}")
-            group.new_item_form = ItemForm(prefix=f"new-theme{group.pk}")
+        section.form = _form("section", section)
+        section.new_theme_form = _form("theme", parent=("section", section))
+        section.new_item_form = _form("item", parent=("section", section))
+        for theme in section.theme_list:
+            theme.form = _form("theme", theme)
+            theme.new_item_form = _form("item", parent=("theme", theme))
         for item in _all_items(section):
-            item.form = ItemForm(instance=item, prefix=f"i{item.pk}")
-            item.new_child_form = ItemForm(prefix=f"new-element{item.pk}")
+            item.form = _form("item", item)
+            item.new_item_form = _form("item", parent=("item", item))
     return render(
         request,
         "ateliers/workshop_edit.html",
@@ -339,7 +303,7 @@ def workshop_edit(request, slug):
 
 def _all_items(section):
     stack = list(section.item_list) + [
-        item for group in section.group_list for item in group.item_list
+        item for theme in section.theme_list for item in theme.item_list
     ]
     while stack:
         item = stack.pop()
@@ -377,18 +341,16 @@ def workshop_publish(request, slug):
 def workshop_image(request, slug):
     workshop = _editable(slug)
     if request.POST.get("action") == "remove":
-        workshop.summary_image.delete(save=False)
-        workshop.summary_image_alt = ""
-        workshop.save(update_fields=["summary_image", "summary_image_alt"])
+        services.workshop_image_remove(workshop=workshop)
         messages.success(request, _("Schéma résumé retiré."))
         return _back(workshop, "schema")
     form = SummaryImageForm(request.POST, request.FILES)
     if form.is_valid():
-        processed = form.cleaned_data["image"]
-        workshop.summary_image.delete(save=False)
-        workshop.summary_image.save(processed.image.name, processed.image, save=False)
-        workshop.summary_image_alt = form.cleaned_data["alt"]
-        workshop.save(update_fields=["summary_image", "summary_image_alt"])
+        services.workshop_image_replace(
+            workshop=workshop,
+            image=form.cleaned_data["image"],
+            alt=form.cleaned_data["alt"],
+        )
         messages.success(request, _("Schéma résumé enregistré."))
     else:
         _report_errors(request, form)
@@ -407,61 +369,58 @@ def section_add(request, slug):
     return _back(workshop, "nouvelle-section")
 
 
-MODELS = {"section": Section, "theme": Group, "element": Item}
-FORMS = {
-    "section": (SectionForm, "s"),
-    "theme": (GroupForm, "g"),
-    "element": (ItemForm, "i"),
+# The nodes of a workshop's structure, named as in URLs and page anchors
+# ("#theme-12"): model, form, and the lookup from the node to its workshop.
+NODES = {
+    "section": (Section, SectionForm, "workshop"),
+    "theme": (Theme, ThemeForm, "section__workshop"),
+    "item": (Item, ItemForm, "section__workshop"),
 }
-ANCHORS = {"section": "section", "theme": "theme", "element": "item"}
 
 
-def _object(slug, kind, pk):
-    if kind not in MODELS:
-        raise Http404
+def _form(kind: str, instance=None, *, parent=None, data=None):
+    """The form editing `instance`, or adding a `kind` node inside `parent`
+    (a (kind, node) pair); each has its own prefix, the page shows them all."""
+    if parent is None:
+        prefix = f"{kind}-{instance.pk}"
+    else:
+        prefix = f"new-{kind}-{parent[0]}-{parent[1].pk}"
+    return NODES[kind][1](data, instance=instance, prefix=prefix)
+
+
+def _node(slug, kind, pk):
     workshop = _editable(slug)
-    model = MODELS[kind]
-    lookup = {
-        "section": "workshop",
-        "theme": "section__workshop",
-        "element": "section__workshop",
-    }[kind]
-    return workshop, get_object_or_404(model, pk=pk, **{lookup: workshop})
+    model, _form_class, to_workshop = NODES[kind]
+    return workshop, get_object_or_404(model, pk=pk, **{to_workshop: workshop})
 
 
 @facilitator_required
 @require_POST
 def object_update(request, slug, kind, pk):
-    workshop, obj = _object(slug, kind, pk)
-    form_class, prefix = FORMS[kind]
-    form = form_class(request.POST, instance=obj, prefix=f"{prefix}{obj.pk}")
+    workshop, obj = _node(slug, kind, pk)
+    form = _form(kind, obj, data=request.POST)
     if form.is_valid():
         form.save()
         messages.success(request, _("Modification enregistrée."))
     else:
         _report_errors(request, form)
-    return _back(workshop, f"{ANCHORS[kind]}-{obj.pk}")
+    return _back(workshop, f"{kind}-{obj.pk}")
 
 
 @facilitator_required
 @require_POST
 def object_action(request, slug, kind, pk, action):
-    workshop, obj = _object(slug, kind, pk)
-    anchor = f"{ANCHORS[kind]}-{obj.pk}"
-    if action in ("monter", "descendre"):
-        if kind == "section":
-            siblings = workshop.sections.all()
-        elif kind == "theme":
-            siblings = obj.section.groups.all()
-        else:
-            siblings = obj.siblings()
-        direction = "up" if action == "monter" else "down"
-        services.object_move(obj=obj, siblings=siblings, direction=direction)
-    elif action == "supprimer":
+    workshop, obj = _node(slug, kind, pk)
+    anchor = f"{kind}-{obj.pk}"
+    if action in ("up", "down"):
+        services.object_move(obj=obj, direction=action)
+    elif action == "delete":
         services.object_delete(obj=obj)
         messages.success(request, _("Supprimé."))
         anchor = "structure"
-    elif action == "indenter" and kind == "element":
+    elif kind != "item":
+        raise Http404
+    elif action == "indent":
         if not services.item_indent(item=obj):
             messages.error(
                 request,
@@ -471,44 +430,43 @@ def object_action(request, slug, kind, pk, action):
                 )
                 % {"max": parsing.MAX_DEPTH},
             )
-    elif action == "deplacer" and kind == "element":
-        section, group = _target(workshop, request.POST.get("target", ""))
+    elif action == "outdent":
+        if not services.item_outdent(item=obj):
+            messages.error(request, _("Cet élément est déjà au premier niveau."))
+    elif action == "move":
+        section, theme = _target(workshop, request.POST.get("target", ""))
         if section is None:
             messages.error(
                 request, _("Choisissez une partie ou un thème de l'atelier.")
             )
         else:
-            services.item_move_to(item=obj, section=section, group=group)
+            services.item_move_to(item=obj, section=section, theme=theme)
             messages.success(request, _("Élément déplacé."))
-    elif action == "desindenter" and kind == "element":
-        if not services.item_outdent(item=obj):
-            messages.error(request, _("Cet élément est déjà au premier niveau."))
-    else:
-        raise Http404
     return _back(workshop, anchor)
 
 
 def _target(workshop, value: str):
-    """ "s12" (a section) or "g34" (a theme) of `workshop`, else (None, None)."""
+    """ "section-12" or "theme-34" of `workshop` (as `_targets` offers them) as a
+    (section, theme or None) pair; (None, None) for anything else."""
     kind, _sep, pk = value.partition("-")
     if not pk.isdigit():
         return None, None
-    if kind == "s":
+    if kind == "section":
         return workshop.sections.filter(pk=pk).first(), None
-    if kind == "g":
-        group = Group.objects.filter(pk=pk, section__workshop=workshop).first()
-        if group:
-            return group.section, group
+    if kind == "theme":
+        theme = Theme.objects.filter(pk=pk, section__workshop=workshop).first()
+        if theme:
+            return theme.section, theme
     return None, None
 
 
 def _targets(sections) -> list[tuple[str, str]]:
     choices = []
     for section in sections:
-        choices.append((f"s-{section.pk}", section.display_heading))
-        for number, group in enumerate(section.group_list, start=1):
-            label = f"{section.display_heading} › {number}. {group.title}"
-            choices.append((f"g-{group.pk}", label[:120]))
+        choices.append((f"section-{section.pk}", section.display_heading))
+        for number, theme in enumerate(section.theme_list, start=1):
+            label = f"{section.display_heading} › {number}. {theme.title}"
+            choices.append((f"theme-{theme.pk}", label[:120]))
     return choices
 
 
@@ -516,26 +474,51 @@ def _targets(sections) -> list[tuple[str, str]]:
 @require_POST
 def child_add(request, slug, kind, pk, child):
     """Add a theme to a section, or an item to a section, a theme or an item."""
-    workshop, obj = _object(slug, kind, pk)
-    if child == "theme" and kind == "section":
-        form = GroupForm(request.POST, prefix=f"new-g{obj.pk}")
-        if form.is_valid():
-            group = services.group_add(section=obj, title=form.cleaned_data["title"])
-            return _back(workshop, f"theme-{group.pk}")
-    elif child == "element":
-        form = ItemForm(request.POST, prefix=f"new-{kind}{obj.pk}")
-        if form.is_valid():
-            if kind == "section":
-                target = {"section": obj}
-            elif kind == "theme":
-                target = {"section": obj.section, "group": obj}
-            else:
-                target = {"section": obj.section, "parent": obj}
-            item = services.item_add(
-                text=form.cleaned_data["text"], tags=form.cleaned_data["tags"], **target
-            )
-            return _back(workshop, f"item-{item.pk}")
-    else:
+    workshop, obj = _node(slug, kind, pk)
+    if child == "section" or (child == "theme" and kind != "section"):
         raise Http404
-    _report_errors(request, form)
-    return _back(workshop, f"{ANCHORS[kind]}-{obj.pk}")
+    form = _form(child, parent=(kind, obj), data=request.POST)
+    if not form.is_valid():
+        _report_errors(request, form)
+        return _back(workshop, f"{kind}-{obj.pk}")
+    if child == "theme":
+        added = services.theme_add(section=obj, title=form.cleaned_data["title"])
+    else:
+        added = services.item_add(
+            inside=obj, text=form.cleaned_data["text"], tags=form.cleaned_data["tags"]
+        )
+    return _back(workshop, f"{child}-{added.pk}")
+
+
+# Before nodes and actions had one English name each (element, monter…).
+LEGACY_NAMES = {
+    "element": "item",
+    "monter": "up",
+    "descendre": "down",
+    "supprimer": "delete",
+    "indenter": "indent",
+    "desindenter": "outdent",
+    "deplacer": "move",
+}
+
+
+class HttpResponsePermanentRedirectKeepingMethod(HttpResponsePermanentRedirect):
+    status_code = 308
+
+
+def legacy_redirect(request, slug, kind, pk, rest):
+    """The editing URLs of before: a permanent redirect that keeps the method,
+    so that a page opened before the change still posts."""
+    kind = LEGACY_NAMES.get(kind, kind)
+    try:
+        if rest == "modifier":
+            url = reverse("ateliers:object_update", args=[slug, kind, pk])
+        elif rest.startswith("ajouter-"):
+            child = LEGACY_NAMES.get(rest.removeprefix("ajouter-"), "")
+            url = reverse("ateliers:child_add", args=[slug, kind, pk, child])
+        else:
+            action = LEGACY_NAMES.get(rest, "")
+            url = reverse("ateliers:object_action", args=[slug, kind, pk, action])
+    except NoReverseMatch:
+        raise Http404 from None
+    return HttpResponsePermanentRedirectKeepingMethod(url)

@@ -21,15 +21,8 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-@admin.register(Family, ActionLevel)
+@admin.register(Family, ActionLevel, ResourceType)
 class VocabularyAdmin(admin.ModelAdmin):
-    list_display = ["name", "position"]
-    list_editable = ["position"]
-    prepopulated_fields = {"slug": ["name"]}
-
-
-@admin.register(ResourceType)
-class ResourceTypeAdmin(admin.ModelAdmin):
     list_display = ["name", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}

@@ -1,3 +1,4 @@
+import copy
 import time
 
 from django import forms
@@ -8,9 +9,10 @@ from django.utils.translation import ngettext
 from taggit.forms import TagField
 from taggit.utils import edit_string_for_tags
 
-from initiatives.images import process_uploaded_image
 from initiatives.models import ChangeProposal, Initiative
 from observatoire.fields import TerritoryField
+from observatoire.images import process_uploaded_image
+from observatoire.models import Territory
 
 # People need more than a few seconds to fill the form; robots do not.
 MIN_FILL_SECONDS = 4
@@ -153,24 +155,7 @@ class InitiativeFieldsMixin(forms.ModelForm):
 
     class Meta:
         model = Initiative
-        fields = [
-            "name",
-            "summary",
-            "description",
-            "category",
-            "families",
-            "action_levels",
-            "economic_model",
-            "resources",
-            "governance",
-            "commune",
-            "address",
-            "latitude",
-            "longitude",
-            "website",
-            "organisation",
-            "public_contact",
-        ]
+        fields = list(Initiative.PUBLIC_FIELDS)
         widgets = {
             "families": forms.CheckboxSelectMultiple,
             "action_levels": forms.CheckboxSelectMultiple,
@@ -326,30 +311,22 @@ class ArchiveForm(forms.Form):
     )
 
 
+def _proposable_fields() -> dict[str, forms.Field]:
+    """The public form's own fields for what a proposal may change, optional and
+    without the submission's help texts."""
+    fields = {}
+    for name in ChangeProposal.FIELDS:
+        field = copy.deepcopy(InitiativeFieldsMixin.base_fields[name])
+        field.required = False
+        field.help_text = ""
+        fields[name] = field
+    return fields
+
+
 class ChangeProposalForm(AntiAbuseMixin, forms.Form):
     """Anyone's correction of a published record: only the fields that change
     are kept, with a message explaining why."""
 
-    name = forms.CharField(label=_("Nom"), max_length=200, required=False)
-    summary = forms.CharField(
-        label=_("Résumé"),
-        max_length=300,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    description = forms.CharField(
-        label=_("Description"), max_length=20000, required=False, widget=forms.Textarea
-    )
-    address = forms.CharField(label=_("Adresse"), max_length=300, required=False)
-    website = forms.URLField(
-        label=_("Site web"), max_length=500, required=False, assume_scheme="https"
-    )
-    organisation = forms.CharField(
-        label=_("Structure porteuse"), max_length=200, required=False
-    )
-    public_contact = forms.CharField(
-        label=_("Contact public"), max_length=200, required=False
-    )
     message = forms.CharField(
         label=_("Ce qui est inexact ou a changé"),
         max_length=3000,
@@ -365,6 +342,7 @@ class ChangeProposalForm(AntiAbuseMixin, forms.Form):
         self.initiative = initiative
         initial = {f: getattr(initiative, f) for f in ChangeProposal.FIELDS}
         super().__init__(*args, initial=initial, **kwargs)
+        self.fields = {**_proposable_fields(), **self.fields}
         self.fields["name"].required = True
         self.fields["summary"].required = True
 
@@ -389,12 +367,27 @@ class ProposalDecisionForm(forms.Form):
     def __init__(self, *args, proposal: ChangeProposal, **kwargs):
         super().__init__(*args, **kwargs)
         self.proposal = proposal
-        template = ChangeProposalForm(initiative=proposal.initiative)
+        proposable = _proposable_fields()
         for field in proposal.changes:
-            if field in ChangeProposal.FIELDS:
-                self.fields[field] = template.fields[field]
+            if field in proposable:
+                self.fields[field] = proposable[field]
                 self.initial[field] = proposal.changes[field]
         if "name" in self.fields:
             self.fields["name"].required = True
         if "summary" in self.fields:
             self.fields["summary"].required = True
+
+
+class PlaceForm(forms.Form):
+    """The territory typed in the filters (`lieu`), resolved to one Territory."""
+
+    lieu = TerritoryField(
+        kinds=Territory.Kind.values,
+        required=False,
+        max_length=100,
+        label=_("Territoire"),
+        help_text=_(
+            "Région, département, intercommunalité ou commune : nom, code postal "
+            "ou code INSEE. Tout ce qui s'y trouve est inclus."
+        ),
+    )

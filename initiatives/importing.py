@@ -17,21 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.core.validators import MaxValueValidator
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from initiatives import exports
-from initiatives.models import (
-    ActionLevel,
-    Category,
-    Family,
-    Initiative,
-    ResourceType,
-    unique_initiative_slug,
-)
+from initiatives.models import Category, Initiative
+from observatoire import downloads
 from observatoire.models import Territory
-from observatoire.text import fold
+from observatoire.text import fold, unique_slug
 
 GOGOCARTO_SOURCE = "GoGoCarto"
 REQUIRED_CSV_COLUMNS = ("nom", "type_de_pratique")
@@ -323,9 +317,7 @@ def _cell(row: dict, name: str, *, max_length: int | None = None) -> str:
     value = row.get(name)
     if isinstance(value, list):  # more cells than columns
         raise RecordError("plus de cellules que de colonnes")
-    value = (value or "").strip()
-    if value.startswith("'") and value[1:2] in exports.FORMULA_PREFIXES:
-        value = value[1:]
+    value = downloads.unguard((value or "").strip())
     if max_length and len(value) > max_length:
         raise RecordError(
             f"{name} : {len(value)} caractères, au plus {max_length} acceptés"
@@ -341,30 +333,30 @@ def _many(row: dict, name: str) -> list[str]:
 def _csv_values(row: dict) -> dict:
     if None in row:
         raise RecordError("plus de cellules que de colonnes")
-    return {
-        "slug": _cell(row, "slug", max_length=220),
-        "name": _cell(row, "nom", max_length=200),
-        "summary": _cell(row, "resume", max_length=300),
-        "description": _cell(row, "description"),
-        "category": _cell(row, "type_de_pratique", max_length=100),
-        "families": _many(row, "familles"),
-        "action_levels": _many(row, "niveaux_action"),
-        "economic_model": _cell(row, "modele_economique"),
-        "resources": _many(row, "ressources"),
-        "governance": _cell(row, "gouvernance"),
-        "commune": {"code": _cell(row, "code_insee"), "name": _cell(row, "commune")},
-        "address": _cell(row, "adresse", max_length=300),
-        "latitude": _coordinate(_cell(row, "latitude"), "latitude", 90),
-        "longitude": _coordinate(_cell(row, "longitude"), "longitude", 180),
-        "website": _cell(row, "site_web", max_length=500),
-        "organisation": _cell(row, "structure", max_length=200),
-        "public_contact": _cell(row, "contact_public", max_length=200),
-        "tags": _many(row, "mots_cles"),
-        "source": _cell(row, "source", max_length=100),
-        "source_id": _cell(row, "identifiant_source", max_length=100),
-        "source_url": _cell(row, "url_source", max_length=500),
-        "licence": _cell(row, "licence", max_length=100),
-    }
+    values = {}
+    for column in exports.PUBLIC_COLUMNS:
+        if column.field not in IMPORTED_FIELDS:
+            continue
+        field = exports.model_field(column.lookup)
+        if column.multiple:
+            value = _many(row, column.name)
+        elif isinstance(field, models.FloatField):
+            limit = max(
+                v.limit_value
+                for v in field.validators
+                if isinstance(v, MaxValueValidator)
+            )
+            value = _coordinate(_cell(row, column.name), column.name, limit)
+        else:
+            # A choice is given by its label, whatever the stored code's length.
+            max_length = None if field.choices else field.max_length
+            value = _cell(row, column.name, max_length=max_length)
+        if column.field == "commune":
+            # Code and name both help find it: _Communes weighs them.
+            values.setdefault("commune", {})[column.lookup.split("__")[1]] = value
+        else:
+            values[column.field] = value
+    return values
 
 
 def read_file(path: Path, *, fmt: str, taxonomy: Path | None = None) -> list[Record]:
@@ -404,6 +396,11 @@ class _Vocabulary:
         if unknown:
             raise RecordError(f"{label} inconnu(s) : {', '.join(unknown)}")
         return found
+
+
+def _verbose_name(name: str) -> str:
+    """What one value of the `name` list is called: "famille"."""
+    return str(Initiative._meta.get_field(name).related_model._meta.verbose_name)
 
 
 def _choice(value: str, choices, label: str) -> str:
@@ -475,10 +472,11 @@ def initiatives_import(
     report = ImportReport(dry_run=dry_run)
     context = {
         "categories": _Vocabulary(Category),
-        "families": _Vocabulary(Family),
-        "action_levels": _Vocabulary(ActionLevel),
-        "resources": _Vocabulary(ResourceType),
         "communes": _Communes(),
+        **{
+            name: _Vocabulary(Initiative._meta.get_field(name).related_model)
+            for name in VOCABULARY_FIELDS
+        },
     }
     for record in records:
         if record.error:
@@ -520,20 +518,23 @@ def _existing(values: dict) -> Initiative | None:
     return None
 
 
-PLAIN_FIELDS = (
-    "name",
-    "summary",
-    "description",
-    "address",
-    "latitude",
-    "longitude",
-    "website",
-    "organisation",
-    "public_contact",
-    "source",
-    "source_id",
-    "source_url",
-)
+def _kind(name: str) -> str:
+    field = Initiative._meta.get_field(name)
+    if field.many_to_many:
+        return "tags" if name == "tags" else "vocabulary"
+    if field.is_relation:
+        return "related"
+    return "choice" if field.choices else "plain"
+
+
+# Whatever a file may set: the public description and where it comes from.
+IMPORTED_FIELDS = ("slug", *Initiative.PUBLIC_FIELDS, *Initiative.SOURCE_FIELDS)
+VOCABULARY_FIELDS = [n for n in IMPORTED_FIELDS if _kind(n) == "vocabulary"]
+CHOICE_FIELDS = [n for n in IMPORTED_FIELDS if _kind(n) == "choice"]
+# Copied as read; the slug only names a new record and the licence has a default.
+PLAIN_FIELDS = [
+    n for n in IMPORTED_FIELDS if _kind(n) == "plain" and n not in ("slug", "licence")
+]
 
 
 def _save(values: dict, status: str, context: dict, report: ImportReport):
@@ -541,11 +542,10 @@ def _save(values: dict, status: str, context: dict, report: ImportReport):
         raise RecordError("nom : obligatoire")
     if not values.get("category"):
         raise RecordError("type_de_pratique : obligatoire")
-    families = context["families"].many(values.get("families", []), "famille")
-    levels = context["action_levels"].many(
-        values.get("action_levels", []), "niveau d'action"
-    )
-    resources = context["resources"].many(values.get("resources", []), "ressource")
+    vocabularies = {
+        name: context[name].many(values.get(name, []), _verbose_name(name))
+        for name in VOCABULARY_FIELDS
+    }
     for tag in values.get("tags", []):
         if len(tag) > MAX_TAG_LENGTH:
             raise RecordError(f"mot-clé trop long ({len(tag)} caractères)")
@@ -555,27 +555,28 @@ def _save(values: dict, status: str, context: dict, report: ImportReport):
     commune = context["communes"].resolve(values["commune"], latitude, longitude)
     values = {
         **values,
-        "economic_model": _choice(
-            values.get("economic_model", ""),
-            Initiative.EconomicModel.choices,
-            "modèle économique",
-        ),
-        "governance": _choice(
-            values.get("governance", ""), Initiative.Governance.choices, "gouvernance"
-        ),
+        **{
+            name: _choice(
+                values.get(name, ""),
+                Initiative._meta.get_field(name).choices,
+                str(Initiative._meta.get_field(name).verbose_name),
+            )
+            for name in CHOICE_FIELDS
+        },
     }
     category = context["categories"].get(values["category"])
     new_category = category is None
     if new_category:
         category = Category.objects.create(
-            name=values["category"], slug=_free_category_slug(values["category"])
+            name=values["category"],
+            slug=unique_slug(
+                Category.objects.all(), values["category"], fallback="categorie"
+            ),
         )
         context["categories"].by_key[fold(category.name)] = category
         report.new_categories.append(category.name)
     try:
-        return _fill_and_save(
-            values, status, category, commune, families, levels, resources
-        )
+        return _fill_and_save(values, status, category, commune, vocabularies)
     except (RecordError, ValidationError, IntegrityError):
         if new_category:
             # The row's savepoint rolls the category back: forget it too.
@@ -584,7 +585,7 @@ def _save(values: dict, status: str, context: dict, report: ImportReport):
         raise
 
 
-def _fill_and_save(values, status, category, commune, families, levels, resources):
+def _fill_and_save(values, status, category, commune, vocabularies):
     initiative = _existing(values)
     created = initiative is None
     if created:
@@ -592,10 +593,10 @@ def _fill_and_save(values, status, category, commune, families, levels, resource
         if status == Initiative.Status.PUBLISHED:
             initiative.published_at = timezone.now()
         slug = values.get("slug", "")
-        if not slug or Initiative.objects.filter(slug=slug).exists():
-            slug = unique_initiative_slug(values["name"])
-        initiative.slug = slug
-    for name in PLAIN_FIELDS:
+        # A taken or missing slug is left empty: save() makes one from the name.
+        if slug and not Initiative.objects.filter(slug=slug).exists():
+            initiative.slug = slug
+    for name in (*PLAIN_FIELDS, *CHOICE_FIELDS):
         if name in values:
             setattr(initiative, name, values[name])
     if not initiative.summary:
@@ -604,20 +605,9 @@ def _fill_and_save(values, status, category, commune, families, levels, resource
         initiative.licence = values["licence"]
     initiative.category = category
     initiative.commune = commune
-    initiative.economic_model = values["economic_model"]
-    initiative.governance = values["governance"]
     initiative.full_clean(exclude=["slug"], validate_unique=False)
     initiative.save()
-    initiative.families.set(families)
-    initiative.action_levels.set(levels)
-    initiative.resources.set(resources)
+    for name, objects in vocabularies.items():
+        getattr(initiative, name).set(objects)
     initiative.tags.set(values.get("tags", []), clear=True)
     return created, initiative
-
-
-def _free_category_slug(name: str) -> str:
-    base = slugify(name)[:110] or "categorie"
-    slug, number = base, 2
-    while Category.objects.filter(slug=slug).exists():
-        slug, number = f"{base}-{number}", number + 1
-    return slug

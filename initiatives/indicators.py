@@ -13,7 +13,7 @@ from observatoire.registry import Indicator
 
 def initiative_indicators(territory, user) -> list[Indicator]:
     initiatives = Initiative.objects.all()
-    proposals = ChangeProposal.objects.filter(status=ChangeProposal.Status.PENDING)
+    proposals = ChangeProposal.objects.pending()
     query = ""
     if territory is not None:
         initiatives = initiatives.within(territory)

@@ -4,12 +4,11 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
-from observatoire.models import Territory
-from observatoire.text import fold
+from observatoire.models import LocatedQuerySet, Territory
+from observatoire.text import fold, unique_slug
 from observatoire.versions import VersionedQuerySet
 
 
@@ -47,27 +46,8 @@ class Category(models.Model):
         return self.name
 
 
-class Family(models.Model):
-    """The seed's four families of actors: Libre, Solidaire, Durable, Culturel."""
-
-    name = models.CharField(_("nom"), max_length=50, unique=True)
-    slug = models.SlugField(_("identifiant d'URL"), unique=True)
-    description = models.CharField(_("description"), max_length=300, blank=True)
-    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
-
-    objects = VersionedQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("famille")
-        verbose_name_plural = _("familles")
-        ordering = ["position"]
-
-    def __str__(self):
-        return self.name
-
-
-class ActionLevel(models.Model):
-    """The four levels of action of the Forum des Usages Coopératifs synthesis."""
+class Vocabulary(models.Model):
+    """A short list of terms that describe initiatives, edited in the admin."""
 
     name = models.CharField(_("nom"), max_length=100, unique=True)
     slug = models.SlugField(_("identifiant d'URL"), unique=True)
@@ -77,41 +57,45 @@ class ActionLevel(models.Model):
     objects = VersionedQuerySet.as_manager()
 
     class Meta:
+        abstract = True
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.name
+
+
+class Family(Vocabulary):
+    """The seed's four families of actors: Libre, Solidaire, Durable, Culturel."""
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("famille")
+        verbose_name_plural = _("familles")
+
+
+class ActionLevel(Vocabulary):
+    """The four levels of action of the Forum des Usages Coopératifs synthesis."""
+
+    class Meta(Vocabulary.Meta):
         verbose_name = _("niveau d'action")
         verbose_name_plural = _("niveaux d'action")
-        ordering = ["position"]
-
-    def __str__(self):
-        return self.name
 
 
-class ResourceType(models.Model):
+class ResourceType(Vocabulary):
     """Where the initiative's means come from: volunteers, public, private."""
 
-    name = models.CharField(_("nom"), max_length=50, unique=True)
-    slug = models.SlugField(_("identifiant d'URL"), unique=True)
-    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
-
-    objects = VersionedQuerySet.as_manager()
-
-    class Meta:
+    class Meta(Vocabulary.Meta):
         verbose_name = _("type de ressources")
         verbose_name_plural = _("types de ressources")
-        ordering = ["position"]
-
-    def __str__(self):
-        return self.name
 
 
-class InitiativeQuerySet(VersionedQuerySet):
+class InitiativeQuerySet(LocatedQuerySet, VersionedQuerySet):
+    territory_field = "commune"
+
     def published(self):
         return self.filter(status=Initiative.Status.PUBLISHED)
 
     def pending(self):
         return self.filter(status=Initiative.Status.PENDING)
-
-    def within(self, territory: Territory):
-        return self.filter(commune__in=territory.within().values("pk"))
 
     def search(self, query: str):
         """Accent- and case-insensitive: every word of `query` must appear."""
@@ -292,11 +276,39 @@ class Initiative(models.Model):
     def __str__(self):
         return self.name
 
+    # What anyone may say about an initiative, in the order forms show it. The
+    # public form, the moderator's edit, the workflows, the exports and the
+    # importer all take their fields from this list.
+    PUBLIC_FIELDS = (
+        "name",
+        "summary",
+        "description",
+        "category",
+        "families",
+        "action_levels",
+        "economic_model",
+        "resources",
+        "governance",
+        "commune",
+        "address",
+        "latitude",
+        "longitude",
+        "website",
+        "organisation",
+        "public_contact",
+        "tags",
+    )
+    # Known to moderators only: never on a public page, never exported.
+    PRIVATE_FIELDS = ("submitter_name", "submitter_email")
+    # Where a record comes from: exported and imported, never typed in a form.
+    SOURCE_FIELDS = ("source", "source_id", "source_url", "licence")
     SEARCHED_FIELDS = ("name", "summary", "description", "organisation", "address")
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = unique_initiative_slug(self.name, exclude_pk=self.pk)
+            self.slug = unique_slug(
+                Initiative.objects.exclude(pk=self.pk), self.name, fallback="initiative"
+            )
         update_fields = kwargs.get("update_fields")
         # The commune's name is searched too ("jardin brest").
         sources = {*self.SEARCHED_FIELDS, "commune", "commune_id"}
@@ -321,10 +333,6 @@ class Initiative(models.Model):
     @property
     def has_coordinates(self) -> bool:
         return self.latitude is not None and self.longitude is not None
-
-    @property
-    def is_public(self) -> bool:
-        return self.status == self.Status.PUBLISHED
 
     def approve(self, *, by, changes: dict | None = None) -> "ModerationEvent":
         """Publish the record; `changes` lists what the moderator edited first."""
@@ -358,20 +366,9 @@ class Initiative(models.Model):
         )
 
 
-def unique_initiative_slug(name: str, *, exclude_pk: int | None = None) -> str:
-    """A free slug built from the name; names without Latin letters get a
-    generic base so the URL is never empty."""
-    max_length = Initiative._meta.get_field("slug").max_length - 8
-    base = slugify(name)[:max_length].strip("-") or "initiative"
-    taken = set(
-        Initiative.objects.filter(slug__startswith=base)
-        .exclude(pk=exclude_pk)
-        .values_list("slug", flat=True)
-    )
-    slug, number = base, 2
-    while slug in taken:
-        slug, number = f"{base}-{number}", number + 1
-    return slug
+class ChangeProposalQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=ChangeProposal.Status.PENDING)
 
 
 class ChangeProposal(models.Model):
@@ -379,14 +376,13 @@ class ChangeProposal(models.Model):
     unchanged until a moderator accepts it."""
 
     # Only plain public text fields can be proposed; the rest is for moderators.
-    FIELDS = (
-        "name",
-        "summary",
-        "description",
-        "address",
-        "website",
-        "organisation",
-        "public_contact",
+    FIELDS = tuple(
+        name
+        for name in Initiative.PUBLIC_FIELDS
+        if isinstance(
+            Initiative._meta.get_field(name), models.CharField | models.TextField
+        )
+        and not Initiative._meta.get_field(name).choices
     )
 
     class Status(models.TextChoices):
@@ -423,6 +419,8 @@ class ChangeProposal(models.Model):
     )
     decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
     decision_reason = models.TextField(_("motif de la décision"), blank=True)
+
+    objects = ChangeProposalQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("proposition de modification")

@@ -15,70 +15,30 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from initiatives import geocoding
-from initiatives.images import ProcessedImage
 from initiatives.models import ChangeProposal, Initiative, ModerationEvent
-from observatoire import ratelimit, roles
+from observatoire import roles
+from observatoire.images import ProcessedImage, delete_on_commit
 from observatoire.text import fold
 
 logger = logging.getLogger(__name__)
 
-# Per IP address and per kind of form, in the shared cache (never process memory).
-RATE_LIMIT = 5
-# Every post counts here, valid or not: generous for a person correcting
-# mistakes, short for a robot probing the form.
-ATTEMPT_LIMIT = 30
-RATE_WINDOW_SECONDS = 3600
 DUPLICATE_DISTANCE_M = 500
 DUPLICATE_NAME_RATIO = 0.85
 
-SCALAR_FIELDS = (
-    "name",
-    "summary",
-    "description",
-    "category",
-    "economic_model",
-    "governance",
-    "commune",
-    "address",
-    "latitude",
-    "longitude",
-    "website",
-    "organisation",
-    "public_contact",
-    "submitter_name",
-    "submitter_email",
+# What a submission or a moderator's edit sets on a record.
+EDITED_FIELDS = (*Initiative.PUBLIC_FIELDS, *Initiative.PRIVATE_FIELDS)
+MANY_FIELDS = tuple(
+    name for name in EDITED_FIELDS if Initiative._meta.get_field(name).many_to_many
 )
-MANY_FIELDS = ("families", "action_levels", "resources")
-
-
-# Rate limiting ---------------------------------------------------------------
-
-
-def _rate_key(*, ip: str, scope: str) -> str:
-    return ratelimit.key(scope=f"initiatives:{scope}", ip=ip)
-
-
-def rate_limit_exceeded(*, ip: str, scope: str) -> bool:
-    return ratelimit.reached(
-        scope=f"initiatives:{scope}", ip=ip, limit=RATE_LIMIT
-    ) or ratelimit.reached(
-        scope=f"initiatives:{scope}-attempts", ip=ip, limit=ATTEMPT_LIMIT
-    )
-
-
-def rate_limit_count(*, ip: str, scope: str) -> None:
-    ratelimit.count(scope=f"initiatives:{scope}", ip=ip, window=RATE_WINDOW_SECONDS)
+SCALAR_FIELDS = tuple(name for name in EDITED_FIELDS if name not in MANY_FIELDS)
 
 
 # Submission ------------------------------------------------------------------
 
 
-def initiative_submit(
-    *, data: dict, image: ProcessedImage | None = None, ip: str
-) -> Initiative:
+def initiative_submit(*, data: dict, image: ProcessedImage | None = None) -> Initiative:
     """Store a public submission as pending, then tell the submitter and moderators."""
     initiative = _create_pending(data=data, image=image)
-    rate_limit_count(ip=ip, scope="submit")
     _mail(
         [initiative.submitter_email],
         _("Nous avons bien reçu votre proposition « %(name)s »")
@@ -102,13 +62,14 @@ def initiative_submit(
 @transaction.atomic
 def _create_pending(*, data: dict, image: ProcessedImage | None) -> Initiative:
     initiative = Initiative(
-        **{field: data.get(field) for field in SCALAR_FIELDS if field in data},
+        **{
+            field: _stored(field, data[field])
+            for field in SCALAR_FIELDS
+            if field in data
+        },
         status=Initiative.Status.PENDING,
         source=_("Proposition publique"),
     )
-    for field in ("description", "address", "website", "organisation"):
-        if getattr(initiative, field) is None:
-            setattr(initiative, field, "")
     if not initiative.has_coordinates and initiative.address:
         found = geocoding.geocode(
             initiative.address, citycode=getattr(initiative.commune, "code", "")
@@ -124,8 +85,6 @@ def _create_pending(*, data: dict, image: ProcessedImage | None) -> Initiative:
     for field in MANY_FIELDS:
         if data.get(field):
             getattr(initiative, field).set(data[field])
-    if data.get("tags"):
-        initiative.tags.set(data["tags"])
     ModerationEvent.objects.create(
         initiative=initiative, action=ModerationEvent.Action.SUBMITTED
     )
@@ -133,7 +92,7 @@ def _create_pending(*, data: dict, image: ProcessedImage | None) -> Initiative:
 
 
 def proposal_submit(
-    *, initiative: Initiative, changes: dict, message: str, contact_email: str, ip: str
+    *, initiative: Initiative, changes: dict, message: str, contact_email: str
 ) -> ChangeProposal:
     """Queue a correction of a published record; nothing changes until accepted."""
     with transaction.atomic():
@@ -152,7 +111,6 @@ def proposal_submit(
                 k: [getattr(initiative, k), v] for k, v in proposal.changes.items()
             },
         )
-    rate_limit_count(ip=ip, scope="proposal")
     _notify_moderators(
         _("Modification proposée : %(name)s") % {"name": initiative.name},
         _("Une modification de fiche attend votre relecture :\n%(url)s")
@@ -264,9 +222,7 @@ def _apply_edits(initiative: Initiative, data: dict) -> dict:
     for field in SCALAR_FIELDS:
         if field not in data:
             continue
-        old, new = getattr(initiative, field), data[field]
-        if new is None and field not in ("latitude", "longitude"):
-            new = ""
+        old, new = getattr(initiative, field), _stored(field, data[field])
         if old != new:
             diff[field] = [_readable(old), _readable(new)]
             setattr(initiative, field, new)
@@ -274,35 +230,27 @@ def _apply_edits(initiative: Initiative, data: dict) -> dict:
     if data.get("remove_image") and initiative.image:
         diff["image"] = [initiative.image.name, ""]
         # Files go with the decision: a removed image must not stay reachable.
-        transaction.on_commit(_deleter(initiative.image, initiative.thumbnail))
+        delete_on_commit(initiative.image, initiative.thumbnail)
         initiative.image = initiative.thumbnail = ""
     initiative.save()
     for field in MANY_FIELDS:
         if field in data:
-            old = set(getattr(initiative, field).all())
-            new = set(data[field])
+            # Names compare vocabulary rows and tags (given as plain strings) alike.
+            related = getattr(initiative, field)
+            old = sorted(map(str, related.all()))
+            new = sorted(map(str, data[field]))
             if old != new:
-                diff[field] = [
-                    ", ".join(sorted(map(str, old))),
-                    ", ".join(sorted(map(str, new))),
-                ]
-                getattr(initiative, field).set(new)
-    if "tags" in data:
-        old = sorted(initiative.tags.names())
-        if old != sorted(data["tags"]):
-            diff["tags"] = [", ".join(old), ", ".join(sorted(data["tags"]))]
-            initiative.tags.set(data["tags"])
+                diff[field] = [", ".join(old), ", ".join(new)]
+                related.set(data[field])
     return diff
 
 
-def _deleter(*files):
-    names = [(f.storage, f.name) for f in files if f]
-
-    def delete():
-        for storage, name in names:
-            storage.delete(name)
-
-    return delete
+def _stored(field: str, value):
+    """A form's empty value as the model keeps it: "" for text, never None."""
+    model_field = Initiative._meta.get_field(field)
+    if value is None and model_field.empty_strings_allowed and not model_field.null:
+        return ""
+    return value
 
 
 def _readable(value):

@@ -163,3 +163,15 @@ class Territory(models.Model):
     @property
     def postal_code_list(self) -> list[str]:
         return self.postal_codes.split()
+
+
+class LocatedQuerySet(VersionedQuerySet):
+    """Rows placed on the map of territories by a foreign key to Territory."""
+
+    territory_field = "territory"
+
+    def within(self, territory: Territory):
+        """The rows placed in `territory` or anywhere inside it."""
+        return self.filter(
+            **{f"{self.territory_field}__in": territory.within().values("pk")}
+        )

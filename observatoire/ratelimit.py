@@ -1,4 +1,5 @@
-"""Per-client counters in the shared cache, for every rate limit of the site.
+"""Per-client counters in the shared cache, for every rate limit of the site:
+each limited view calls `hit()`.
 
 The cache is the database or Redis (never a process's memory), so the limits
 hold across app servers. Keys are keyed hashes: the cache never holds a
@@ -6,6 +7,7 @@ readable IP address.
 """
 
 import hashlib
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -30,20 +32,28 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def key(*, scope: str, ip: str) -> str:
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()
-    return f"rate:{scope}:{digest[:32]}"
+def hit(request, *, scope: str, limit: int, window: int) -> bool:
+    """Count this request in `scope` for its client; True when it goes past
+    `limit` requests within the current `window` seconds (then refuse it).
 
-
-def count(*, scope: str, ip: str, window: int) -> None:
-    """Count one more event for this client; the counter lives `window` seconds."""
-    name = key(scope=scope, ip=ip)
-    if not cache.add(name, 1, window):
+    Fixed windows: the counter of each client and scope starts again every
+    `window` seconds."""
+    period = int(time.time() // window)
+    digest = hashlib.sha256(
+        f"{settings.SECRET_KEY}:{client_ip(request)}".encode()
+    ).hexdigest()
+    name = f"rate:{scope}:{period}:{digest[:32]}"
+    if cache.add(name, 1, window):
+        count = 1
+    else:
         try:
-            cache.incr(name)
+            count = cache.incr(name)
         except ValueError:  # expired between add and incr
             cache.set(name, 1, window)
-
-
-def reached(*, scope: str, ip: str, limit: int) -> bool:
-    return cache.get(key(scope=scope, ip=ip), 0) >= limit
+            count = 1
+        else:
+            # The database cache's incr() stores the entry again with the default
+            # timeout: give the counter back the whole window (each window has
+            # its own key, so this never carries a count over).
+            cache.touch(name, window)
+    return count > limit

@@ -56,16 +56,3 @@ def role_required(*groups: str):
         return wrapped
 
     return decorator
-
-
-class RoleRequiredMixin:
-    """Class-based view counterpart of `role_required`."""
-
-    required_roles: tuple[str, ...] = ()
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not has_role(request.user, *self.required_roles):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)

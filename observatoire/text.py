@@ -2,6 +2,10 @@
 
 import re
 import unicodedata
+from collections.abc import Collection
+
+from django.db.models import QuerySet
+from django.utils.text import slugify
 
 
 def fold(text: str) -> str:
@@ -10,8 +14,27 @@ def fold(text: str) -> str:
     "Saint-Étienne" and "saint etienne" fold to the same key, so users can type
     names the way they would on a phone keyboard.
     """
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    decomposed = unicodedata.normalize("NFKD", (text or "").lower())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    stripped = stripped.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae")
-    words = re.split(r"[^0-9a-z]+", stripped.lower())
+    # Ligatures have no decomposition: spelled out, once lower-cased.
+    stripped = stripped.replace("œ", "oe").replace("æ", "ae")
+    words = re.split(r"[^0-9a-z]+", stripped)
     return " ".join(word for word in words if word)
+
+
+def unique_slug(
+    queryset: QuerySet, text: str, *, fallback: str, reserved: Collection[str] = ()
+) -> str:
+    """A slug made from `text` that no row of `queryset` has yet: "jardin", then
+    "jardin-2", "jardin-3"… `fallback` stands in for a text without Latin letters
+    and prefixes a slug that is `reserved` (a fixed URL it would shadow)."""
+    # Room for the "-N" suffix within the field's length.
+    max_length = queryset.model._meta.get_field("slug").max_length - 8
+    base = slugify(text)[:max_length].strip("-") or fallback
+    if base in reserved:
+        base = f"{fallback}-{base}"
+    taken = set(queryset.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, number = base, 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    return slug

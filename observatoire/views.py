@@ -1,6 +1,7 @@
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, TemplateView
@@ -113,19 +114,27 @@ def healthz(request):
 
 @require_GET
 def robots_txt(request):
+    private = [
+        reverse("admin:index"),
+        _folder(reverse("login")),
+        reverse("initiatives:moderation"),
+        reverse("dashboard"),
+        # Exports and map data are for programs, and costly to crawl.
+        reverse("initiatives:export", args=["csv"]).removesuffix("csv"),
+        reverse("initiatives:map_data"),
+        _folder(reverse("initiatives:map_popup", args=[0])),
+    ]
     lines = [
         "User-agent: *",
-        "Disallow: /admin/",
-        "Disallow: /compte/",
-        "Disallow: /moderation/",
-        "Disallow: /tableau-de-bord/",
-        # Exports and map data are for programs, and costly to crawl.
-        "Disallow: /initiatives/export.",
-        "Disallow: /carte/donnees.json",
-        "Disallow: /carte/fiche/",
-        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+        *(f"Disallow: {path}" for path in private),
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def _folder(path: str) -> str:
+    """The folder a URL sits in: "/compte/" for "/compte/connexion/"."""
+    return path.rstrip("/").rsplit("/", 1)[0] + "/"
 
 
 def error_400(request, exception=None):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Assessment, Entry, Part, Referential, Section
+from referentiel.models import Assessment, Entry, Part, Referential, Section
 
 
 @admin.register(Referential)

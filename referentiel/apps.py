@@ -8,9 +8,8 @@ class ReferentielConfig(AppConfig):
 
     def ready(self):
         from observatoire import registry
-
-        from .indicators import referentiel_indicators
-        from .models import Entry
+        from referentiel.indicators import referentiel_indicators
+        from referentiel.models import Entry
 
         registry.register(
             Entry,
@@ -20,8 +19,7 @@ class ReferentielConfig(AppConfig):
         registry.register_indicators(_("Référentiel"), referentiel_indicators)
 
         from observatoire import versions
-
-        from . import models
+        from referentiel import models
 
         for model in (models.Referential, models.Part, models.Section, models.Entry):
             versions.watch(model, versions.REFERENTIEL)

@@ -1,7 +1,7 @@
 """Demo content of the référentiel: the whole DOMINO referential from its fixture."""
 
-from .models import Entry
-from .services import referentiel_load
+from referentiel.models import Entry
+from referentiel.services import referentiel_load
 
 
 def load(*, stdout) -> str:

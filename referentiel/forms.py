@@ -7,8 +7,7 @@ from taggit.forms import TagField
 from initiatives.models import Initiative
 from observatoire.fields import TerritoryField
 from observatoire.models import Territory
-
-from .models import Assessment, Entry, Rating
+from referentiel.models import Assessment, Entry, Rating
 
 FIELD_PREFIX = "level_"
 MAX_TAGS = 10
@@ -97,7 +96,7 @@ class AssessmentForm(forms.Form):
             "N'indiquez pas de nom de personne."
         ),
     )
-    commune = TerritoryField(
+    territory = TerritoryField(
         label=_("Commune (facultatif)"),
         required=False,
         help_text=_(
@@ -172,7 +171,7 @@ class AssessmentForm(forms.Form):
         initial = {
             "subject": assessment.subject,
             "label": assessment.label,
-            "commune": assessment.territory,
+            "territory": assessment.territory,
         }
         for rating in assessment.ratings.all():
             initial[f"{FIELD_PREFIX}{rating.entry_id}"] = rating.level

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
-from observatoire.models import Territory
+from observatoire.models import LocatedQuerySet, Territory
 from observatoire.versions import VersionedQuerySet
 
 
@@ -198,9 +198,8 @@ class Entry(models.Model):
         return self.section or self.part
 
 
-class AssessmentQuerySet(VersionedQuerySet):
-    def within(self, territory: Territory):
-        return self.filter(territory__in=territory.within().values("pk"))
+class AssessmentQuerySet(LocatedQuerySet):
+    pass
 
 
 class Assessment(models.Model):

@@ -10,22 +10,14 @@ from django.db import transaction
 from django.db.models import Avg, Count
 from taggit.models import Tag
 
-from observatoire import ratelimit
 from observatoire.models import Territory
-
-from .models import Assessment, Entry, Part, Rating, Referential, Section
+from referentiel.models import Assessment, Entry, Part, Rating, Referential, Section
 
 FIXTURE_PATH = Path(settings.BASE_DIR) / "fixtures" / "referentiel" / "domino.json"
 
 # Below this many assessments a territory's means are hidden: a mean of one
 # or two answers would show individual answers to whoever knows who took it.
 MIN_GROUP_SIZE = 3
-
-
-# New self-assessments per connection and hour: enough for a workshop sharing
-# one Wi-Fi, too few to drown the territory statistics in fake answers.
-ASSESSMENT_RATE_LIMIT = 60
-RATE_WINDOW_SECONDS = 3600
 
 
 class FixtureError(Exception):
@@ -274,16 +266,6 @@ def entry_move(*, entry: Entry, direction: str) -> bool:
     entry.save(update_fields=["position"])
     other.save(update_fields=["position"])
     return True
-
-
-def assessment_rate_limited(*, ip: str) -> bool:
-    return ratelimit.reached(
-        scope="referentiel:assessments", ip=ip, limit=ASSESSMENT_RATE_LIMIT
-    )
-
-
-def assessment_rate_count(*, ip: str) -> None:
-    ratelimit.count(scope="referentiel:assessments", ip=ip, window=RATE_WINDOW_SECONDS)
 
 
 @transaction.atomic

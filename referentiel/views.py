@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import messages
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
@@ -9,12 +7,21 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import DetailView
 
-from observatoire import ratelimit, registry, roles
+from observatoire import downloads, ratelimit, registry, roles
+from referentiel import services
+from referentiel.charts import radar
+from referentiel.forms import (
+    AggregatesFilterForm,
+    AssessmentForm,
+    AttachForm,
+    EntryForm,
+)
+from referentiel.models import Assessment, Entry, Part, Rating, Section
 
-from . import services
-from .charts import radar
-from .forms import AggregatesFilterForm, AssessmentForm, AttachForm, EntryForm
-from .models import Assessment, Entry, Part, Rating, Section
+# New self-assessments per connection and hour: enough for a workshop sharing
+# one Wi-Fi, too few to drown the territory statistics in fake answers.
+ASSESSMENT_RATE_LIMIT = 60
+RATE_WINDOW_SECONDS = 3600
 
 
 def _referential():
@@ -182,33 +189,37 @@ def assessment_start(request):
         request.POST if request.method == "POST" else None,
         domains=_domains(referential),
     )
-    ip = ratelimit.client_ip(request)
-    if request.method == "POST" and services.assessment_rate_limited(ip=ip):
-        messages.error(
+    if request.method == "POST" and form.is_valid():
+        if ratelimit.hit(
             request,
-            _(
-                "Trop d'autodiagnostics ont été créés depuis votre connexion dans "
-                "la dernière heure. Réessayez plus tard ; pour modifier un "
-                "autodiagnostic existant, ouvrez son adresse privée."
-            ),
-        )
-    elif request.method == "POST" and form.is_valid():
-        services.assessment_rate_count(ip=ip)
-        assessment = services.assessment_save(
-            referential=referential,
-            levels=form.levels(),
-            subject=form.cleaned_data["subject"],
-            label=form.cleaned_data["label"],
-            territory=form.cleaned_data["commune"],
-        )
-        messages.success(
-            request,
-            _(
-                "Autodiagnostic enregistré. Gardez l'adresse de cette page : c'est "
-                "la seule façon de le retrouver."
-            ),
-        )
-        return redirect(assessment)
+            scope="referentiel:assessments",
+            limit=ASSESSMENT_RATE_LIMIT,
+            window=RATE_WINDOW_SECONDS,
+        ):
+            messages.error(
+                request,
+                _(
+                    "Trop d'autodiagnostics ont été créés depuis votre connexion "
+                    "dans la dernière heure. Réessayez plus tard ; pour modifier un "
+                    "autodiagnostic existant, ouvrez son adresse privée."
+                ),
+            )
+        else:
+            assessment = services.assessment_save(
+                referential=referential,
+                levels=form.levels(),
+                subject=form.cleaned_data["subject"],
+                label=form.cleaned_data["label"],
+                territory=form.cleaned_data["territory"],
+            )
+            messages.success(
+                request,
+                _(
+                    "Autodiagnostic enregistré. Gardez l'adresse de cette page : "
+                    "c'est la seule façon de le retrouver."
+                ),
+            )
+            return redirect(assessment)
     return render(
         request,
         "referentiel/assessment_form.html",
@@ -238,7 +249,7 @@ def assessment_edit(request, token):
             levels=form.levels(),
             subject=form.cleaned_data["subject"],
             label=form.cleaned_data["label"],
-            territory=form.cleaned_data["commune"],
+            territory=form.cleaned_data["territory"],
             assessment=assessment,
         )
         messages.success(request, _("Autodiagnostic mis à jour."))
@@ -284,40 +295,23 @@ def assessment_detail(request, token):
     )
 
 
-def _cell(value) -> str:
-    """Spreadsheets run cells starting with these characters as formulas."""
-    text = str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
-
-
 @never_cache
 @require_GET
 def assessment_csv(request, token):
-    assessment = _assessment(token)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="autodiagnostic.csv"'
-    # BOM: spreadsheet software then reads the accents right.
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(
-        [_("Domaine"), _("Compétence"), _("Niveau"), _("Libellé du niveau")]
+    scores = services.assessment_profile(assessment=_assessment(token))
+    header = [_("Domaine"), _("Compétence"), _("Niveau"), _("Libellé du niveau")]
+    answers = [
+        [score.domain.short_title, r.entry.title, r.level, r.get_level_display()]
+        for score in scores
+        for r in score.ratings
+    ]
+    means = [
+        [score.domain.short_title, _("Moyenne du domaine"), f"{score.mean:.2f}", ""]
+        for score in scores
+    ]
+    return downloads.csv_response(
+        [header, *answers, *means], filename="autodiagnostic.csv"
     )
-    scores = services.assessment_profile(assessment=assessment)
-    for score in scores:
-        for rating in score.ratings:
-            writer.writerow(
-                [
-                    _cell(score.domain.short_title),
-                    _cell(rating.entry.title),
-                    rating.level,
-                    rating.get_level_display(),
-                ]
-            )
-    for score in scores:
-        writer.writerow(
-            [score.domain.short_title, _("Moyenne du domaine"), f"{score.mean:.2f}", ""]
-        )
-    return response
 
 
 @roles.role_required(roles.MODERATION, roles.AGENTS)
@@ -369,14 +363,8 @@ def assessment_aggregates(request):
 @require_GET
 def assessment_aggregates_csv(request):
     _form, _territory, domains, rows = _aggregates(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="autodiagnostics.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(
-        [_("Territoire"), _("Code"), _("Autodiagnostics")]
-        + [_cell(domain.short_title) for domain in domains]
-    )
+    header = [_("Territoire"), _("Code"), _("Autodiagnostics")]
+    lines = [[*header, *(domain.short_title for domain in domains)]]
     for row in rows:
         if row.is_total:
             name, code = _("Ensemble"), ""
@@ -384,8 +372,6 @@ def assessment_aggregates_csv(request):
             name, code = row.territory.name, row.territory.code
         else:
             name, code = _("Sans territoire"), ""
-        writer.writerow(
-            [name, code, row.count]
-            + ["" if mean is None else f"{mean:.2f}" for mean in row.means]
-        )
-    return response
+        means = ["" if mean is None else f"{mean:.2f}" for mean in row.means]
+        lines.append([name, code, row.count, *means])
+    return downloads.csv_response(lines, filename="autodiagnostics.csv")

@@ -1,14 +1,14 @@
 """Facilitators create and edit workshops from the site; nobody else can."""
 
-import io
 import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import Image
 
-from ateliers.models import Group, Item, Workshop
+from ateliers.models import Item, Theme, Workshop
+from observatoire.models import Territory
+from tests.images import image_bytes
 
 NOT_FACILITATORS = ["citizen", "moderator", "agent"]
 
@@ -36,6 +36,11 @@ def url(name, workshop, *args):
     return reverse(f"ateliers:{name}", args=[workshop.slug, *args])
 
 
+def raw_url(workshop, *parts):
+    """A URL under the workshop's own, even one that the URLconf does not know."""
+    return workshop.get_absolute_url() + "".join(f"{part}/" for part in parts)
+
+
 def action_url(workshop, kind, pk, action):
     return reverse("ateliers:object_action", args=[workshop.slug, kind, pk, action])
 
@@ -55,7 +60,7 @@ def test_anonymous_is_sent_to_login(client, workshop):
     item = Item.objects.filter(section__workshop=workshop).first()
     for target in (
         url("publish", workshop),
-        action_url(workshop, "element", item.pk, "supprimer"),
+        action_url(workshop, "item", item.pk, "delete"),
         reverse("ateliers:import_preview"),
     ):
         response = client.post(target, {"action": "publish", "text": "x"})
@@ -78,22 +83,22 @@ def test_other_roles_get_403_everywhere(client_for, workshop, role):
         (reverse("ateliers:import_preview"), {"text": "x"}),
         (url("publish", workshop), {}),
         (url("section_add", workshop), {"new-kind": "enjeux"}),
-        (action_url(workshop, "element", item.pk, "supprimer"), {}),
-        (action_url(workshop, "section", section.pk, "monter"), {}),
+        (action_url(workshop, "item", item.pk, "delete"), {}),
+        (action_url(workshop, "section", section.pk, "up"), {}),
         (url("edit", workshop), {"title": "piraté"}),
         (url("image", workshop), {"action": "remove"}),
         (reverse("ateliers:create"), {"title": "piraté"}),
         (reverse("ateliers:import"), {"text": "piraté", "action": "save"}),
         (
-            reverse("ateliers:object_update", args=[workshop.slug, "element", item.pk]),
-            {f"i{item.pk}-text": "piraté"},
+            reverse("ateliers:object_update", args=[workshop.slug, "item", item.pk]),
+            {f"item-{item.pk}-text": "piraté"},
         ),
         (
             reverse(
                 "ateliers:child_add",
                 args=[workshop.slug, "section", section.pk, "theme"],
             ),
-            {f"new-g{section.pk}-title": "piraté"},
+            {f"new-theme-section-{section.pk}-title": "piraté"},
         ),
     ]
     for target, data in posts:
@@ -117,8 +122,8 @@ def test_post_only_views_reject_get(facilitator_client, workshop):
         url("image", workshop),
         url("section_add", workshop),
         reverse("ateliers:import_preview"),
-        action_url(workshop, "element", item.pk, "monter"),
-        reverse("ateliers:object_update", args=[workshop.slug, "element", item.pk]),
+        action_url(workshop, "item", item.pk, "up"),
+        reverse("ateliers:object_update", args=[workshop.slug, "item", item.pk]),
     ):
         assert facilitator_client.get(target).status_code == 405, target
 
@@ -178,14 +183,36 @@ def test_edit_metadata_and_territory_round_trip(facilitator_client, workshop, ge
     workshop.territory = geo.brest
     workshop.save()
     page = facilitator_client.get(url("edit", workshop)).content.decode()
-    assert 'value="Brest (29019)"' in page
+    # The site-wide territory field: same label and autocomplete everywhere.
+    assert 'value="Brest (29)"' in page
+    assert "js/territory-autocomplete.js" in page
     response = facilitator_client.post(
-        url("edit", workshop), {"title": "Nouveau titre", "territory": "Brest (29019)"}
+        url("edit", workshop), {"title": "Nouveau titre", "territory": "Brest (29)"}
     )
     assert response.status_code == 302
     workshop.refresh_from_db()
     assert workshop.title == "Nouveau titre"
     assert workshop.territory == geo.brest
+
+
+def test_an_ambiguous_territory_is_refused_not_guessed(facilitator_client, geo):
+    # A much smaller Brest elsewhere: typing "Brest" alone must not pick one.
+    Territory.objects.create(
+        kind=Territory.Kind.COMMUNE,
+        code="99999",
+        name="Brest",
+        slug="brest-99999",
+        parent=geo.rhone,
+        population=10,
+    )
+    response = facilitator_client.post(
+        reverse("ateliers:create"), {"title": "Atelier", "territory": "Brest"}
+    )
+    assert response.status_code == 200
+    assert "Plusieurs territoires correspondent" in str(
+        response.context["form"].errors["territory"]
+    )
+    assert not Workshop.objects.exists()
 
 
 def test_publish_then_unpublish(facilitator_client, client, workshop):
@@ -213,9 +240,9 @@ def test_edit_page_renders_every_object_with_its_form(facilitator_client, worksh
     html = facilitator_client.get(url("edit", workshop)).content.decode()
     for item in Item.objects.filter(section__workshop=workshop):
         assert f'id="item-{item.pk}"' in html
-        assert f'name="i{item.pk}-text"' in html
-    for group in Group.objects.filter(section__workshop=workshop):
-        assert f'name="g{group.pk}-title"' in html
+        assert f'name="item-{item.pk}-text"' in html
+    for theme in Theme.objects.filter(section__workshop=workshop):
+        assert f'name="theme-{theme.pk}-title"' in html
     assert html.count("<h1") == 1
 
 
@@ -230,32 +257,34 @@ def test_add_section_theme_and_items(facilitator_client, workshop):
         reverse(
             "ateliers:child_add", args=[workshop.slug, "section", section.pk, "theme"]
         ),
-        {f"new-g{section.pk}-title": "Piste 1"},
+        {f"new-theme-section-{section.pk}-title": "Piste 1"},
     )
-    group = section.groups.get()
+    theme = section.themes.get()
     facilitator_client.post(
-        reverse(
-            "ateliers:child_add", args=[workshop.slug, "theme", group.pk, "element"]
-        ),
-        {f"new-theme{group.pk}-text": "une idée", f"new-theme{group.pk}-tags": "eau"},
+        reverse("ateliers:child_add", args=[workshop.slug, "theme", theme.pk, "item"]),
+        {
+            f"new-item-theme-{theme.pk}-text": "une idée",
+            f"new-item-theme-{theme.pk}-tags": "eau",
+        },
     )
-    item = group.items.get()
+    item = theme.items.get()
     assert item.section == section and list(item.tags.names()) == ["eau"]
     facilitator_client.post(
-        reverse(
-            "ateliers:child_add", args=[workshop.slug, "element", item.pk, "element"]
-        ),
-        {f"new-element{item.pk}-text": "un détail"},
+        reverse("ateliers:child_add", args=[workshop.slug, "item", item.pk, "item"]),
+        {f"new-item-item-{item.pk}-text": "un détail"},
     )
     assert texts(item.children.all()) == ["un détail"]
-    assert item.children.get().group == group
+    assert item.children.get().theme == theme
 
 
 def test_edit_item_text_and_tags(facilitator_client, workshop):
     item = Item.objects.get(text="e1")
     facilitator_client.post(
-        reverse("ateliers:object_update", args=[workshop.slug, "element", item.pk]),
-        {f"i{item.pk}-text": "e1 corrigé\navec retour", f"i{item.pk}-tags": "eau, air"},
+        reverse("ateliers:object_update", args=[workshop.slug, "item", item.pk]),
+        {
+            f"item-{item.pk}-text": "e1 corrigé\navec retour",
+            f"item-{item.pk}-tags": "eau, air",
+        },
     )
     item.refresh_from_db()
     assert item.text == "e1 corrigé avec retour"
@@ -264,10 +293,10 @@ def test_edit_item_text_and_tags(facilitator_client, workshop):
 
 def test_item_bad_input_keeps_the_item(facilitator_client, workshop):
     item = Item.objects.get(text="e1")
-    target = reverse("ateliers:object_update", args=[workshop.slug, "element", item.pk])
+    target = reverse("ateliers:object_update", args=[workshop.slug, "item", item.pk])
     for bad in ("", "   ", "x" * 5001):
         response = facilitator_client.post(
-            target, {f"i{item.pk}-text": bad}, follow=True
+            target, {f"item-{item.pk}-text": bad}, follow=True
         )
         assert response.status_code == 200
         assert any(m.level_tag == "error" for m in response.context["messages"])
@@ -276,57 +305,57 @@ def test_item_bad_input_keeps_the_item(facilitator_client, workshop):
 
 
 def test_reorder_items_up_and_down(facilitator_client, workshop):
-    group = Group.objects.get(title="Premier thème")
-    c = group.items.get(text="c")
-    facilitator_client.post(action_url(workshop, "element", c.pk, "monter"))
-    assert texts(group.items.all()) == ["a", "c", "b"]
-    a = group.items.get(text="a")
-    facilitator_client.post(action_url(workshop, "element", a.pk, "monter"))
-    assert texts(group.items.all()) == ["a", "c", "b"]
-    facilitator_client.post(action_url(workshop, "element", a.pk, "descendre"))
-    assert texts(group.items.all()) == ["c", "a", "b"]
+    theme = Theme.objects.get(title="Premier thème")
+    c = theme.items.get(text="c")
+    facilitator_client.post(action_url(workshop, "item", c.pk, "up"))
+    assert texts(theme.items.all()) == ["a", "c", "b"]
+    a = theme.items.get(text="a")
+    facilitator_client.post(action_url(workshop, "item", a.pk, "up"))
+    assert texts(theme.items.all()) == ["a", "c", "b"]
+    facilitator_client.post(action_url(workshop, "item", a.pk, "down"))
+    assert texts(theme.items.all()) == ["c", "a", "b"]
 
 
 def test_indent_and_outdent(facilitator_client, workshop):
-    group = Group.objects.get(title="Premier thème")
-    b = group.items.get(text="b")
-    facilitator_client.post(action_url(workshop, "element", b.pk, "indenter"))
+    theme = Theme.objects.get(title="Premier thème")
+    b = theme.items.get(text="b")
+    facilitator_client.post(action_url(workshop, "item", b.pk, "indent"))
     b.refresh_from_db()
     assert b.parent.text == "a"
-    assert texts(group.items.filter(parent=None)) == ["a", "c"]
-    c = group.items.get(text="c")
-    facilitator_client.post(action_url(workshop, "element", c.pk, "indenter"))
+    assert texts(theme.items.filter(parent=None)) == ["a", "c"]
+    c = theme.items.get(text="c")
+    facilitator_client.post(action_url(workshop, "item", c.pk, "indent"))
     assert texts(Item.objects.get(text="a").children.all()) == ["b", "c"]
-    facilitator_client.post(action_url(workshop, "element", b.pk, "desindenter"))
-    assert texts(group.items.filter(parent=None)) == ["a", "b"]
+    facilitator_client.post(action_url(workshop, "item", b.pk, "outdent"))
+    assert texts(theme.items.filter(parent=None)) == ["a", "b"]
     assert texts(Item.objects.get(text="a").children.all()) == ["c"]
     # The first item cannot be indented; a top-level item cannot be outdented.
     a = Item.objects.get(text="a")
     response = facilitator_client.post(
-        action_url(workshop, "element", a.pk, "indenter"), follow=True
+        action_url(workshop, "item", a.pk, "indent"), follow=True
     )
     assert "ne peut pas devenir" in response.content.decode()
     response = facilitator_client.post(
-        action_url(workshop, "element", a.pk, "desindenter"), follow=True
+        action_url(workshop, "item", a.pk, "outdent"), follow=True
     )
     assert "déjà au premier niveau" in response.content.decode()
 
 
 def test_reorder_sections_and_themes_and_delete(facilitator_client, workshop):
     enjeux = workshop.sections.get(kind="enjeux")
-    facilitator_client.post(action_url(workshop, "section", enjeux.pk, "monter"))
+    facilitator_client.post(action_url(workshop, "section", enjeux.pk, "up"))
     assert [s.kind for s in workshop.sections.all()] == ["enjeux", "vigilance"]
-    second = Group.objects.get(title="Second thème")
-    facilitator_client.post(action_url(workshop, "theme", second.pk, "monter"))
-    assert [g.title for g in second.section.groups.all()] == [
+    second = Theme.objects.get(title="Second thème")
+    facilitator_client.post(action_url(workshop, "theme", second.pk, "up"))
+    assert [g.title for g in second.section.themes.all()] == [
         "Second thème",
         "Premier thème",
     ]
-    first = Group.objects.get(title="Premier thème")
-    facilitator_client.post(action_url(workshop, "theme", first.pk, "supprimer"))
+    first = Theme.objects.get(title="Premier thème")
+    facilitator_client.post(action_url(workshop, "theme", first.pk, "delete"))
     assert not Item.objects.filter(text="a").exists()
-    assert [g.position for g in second.section.groups.all()] == [0]
-    facilitator_client.post(action_url(workshop, "section", enjeux.pk, "supprimer"))
+    assert [g.position for g in second.section.themes.all()] == [0]
+    facilitator_client.post(action_url(workshop, "section", enjeux.pk, "delete"))
     assert [s.kind for s in workshop.sections.all()] == ["vigilance"]
 
 
@@ -337,19 +366,19 @@ def test_objects_of_another_workshop_or_unknown_actions_are_404(
     foreign = Item.objects.get(text="z")
     assert (
         facilitator_client.post(
-            action_url(workshop, "element", foreign.pk, "supprimer")
+            action_url(workshop, "item", foreign.pk, "delete")
         ).status_code
         == 404
     )
     assert Item.objects.filter(pk=foreign.pk).exists()
     item = Item.objects.get(text="e1")
     for kind, action in (
-        ("element", "voler"),
-        ("truc", "monter"),
-        ("theme", "indenter"),
+        ("item", "voler"),
+        ("truc", "up"),
+        ("theme", "indent"),
     ):
-        pk = item.pk if kind != "theme" else Group.objects.first().pk
-        response = facilitator_client.post(action_url(workshop, kind, pk, action))
+        pk = item.pk if kind != "theme" else Theme.objects.first().pk
+        response = facilitator_client.post(raw_url(workshop, kind, pk, action))
         assert response.status_code == 404
     assert other.sections.count() == 1
 
@@ -360,16 +389,20 @@ def test_section_form_bad_input(facilitator_client, workshop):
         "ateliers:object_update", args=[workshop.slug, "section", section.pk]
     )
     facilitator_client.post(
-        target, {f"s{section.pk}-kind": "inconnu", f"s{section.pk}-heading": "x"}
+        target,
+        {f"section-{section.pk}-kind": "inconnu", f"section-{section.pk}-heading": "x"},
     )
     facilitator_client.post(
-        target, {f"s{section.pk}-kind": "", f"s{section.pk}-heading": "h"}
+        target, {f"section-{section.pk}-kind": "", f"section-{section.pk}-heading": "h"}
     )
     section.refresh_from_db()
     assert (section.kind, section.heading) == ("enjeux", "Enjeux")
     facilitator_client.post(
         target,
-        {f"s{section.pk}-kind": "autre", f"s{section.pk}-heading": "<i>Ça</i>\nmarche"},
+        {
+            f"section-{section.pk}-kind": "autre",
+            f"section-{section.pk}-heading": "<i>Ça</i>\nmarche",
+        },
     )
     section.refresh_from_db()
     assert (section.kind, section.heading) == ("autre", "<i>Ça</i> marche")
@@ -377,19 +410,18 @@ def test_section_form_bad_input(facilitator_client, workshop):
     assert "&lt;i&gt;Ça&lt;/i&gt; marche" in html
 
 
-# Summary image: the initiatives' image safety
+# Summary image: the site's image safety (observatoire.images)
 
 
-def png_bytes(size=(40, 30)):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, "teal").save(buffer, format="PNG")
-    return buffer.getvalue()
+def schema(name="schema.png"):
+    return SimpleUploadedFile(name, image_bytes("PNG", (40, 30)), "image/png")
 
 
-def test_upload_summary_image(facilitator_client, workshop):
-    upload = SimpleUploadedFile("schema.png", png_bytes(), content_type="image/png")
+def test_upload_summary_image(
+    facilitator_client, workshop, django_capture_on_commit_callbacks
+):
     facilitator_client.post(
-        url("image", workshop), {"image": upload, "alt": "Trois cercles reliés."}
+        url("image", workshop), {"image": schema(), "alt": "Trois cercles reliés."}
     )
     workshop.refresh_from_db()
     assert workshop.summary_image.name.endswith(".png")
@@ -400,10 +432,31 @@ def test_upload_summary_image(facilitator_client, workshop):
     html = facilitator_client.get(workshop.get_absolute_url()).content.decode()
     assert 'alt="Trois cercles reliés."' in html
     stored = workshop.summary_image.path
-    facilitator_client.post(url("image", workshop), {"action": "remove"})
+    with django_capture_on_commit_callbacks(execute=True):
+        facilitator_client.post(url("image", workshop), {"action": "remove"})
     workshop.refresh_from_db()
     assert not workshop.summary_image and not workshop.summary_image_alt
     assert not os.path.exists(stored)
+
+
+def test_replacing_the_image_deletes_the_old_file_once_saved(
+    facilitator_client, workshop, django_capture_on_commit_callbacks
+):
+    facilitator_client.post(url("image", workshop), {"image": schema(), "alt": "Un"})
+    workshop.refresh_from_db()
+    old = workshop.summary_image.path
+    with django_capture_on_commit_callbacks() as callbacks:
+        facilitator_client.post(
+            url("image", workshop), {"image": schema(), "alt": "Deux"}
+        )
+    # Still there until the new one is committed: a failure would keep it.
+    assert os.path.exists(old)
+    for callback in callbacks:
+        callback()
+    workshop.refresh_from_db()
+    assert workshop.summary_image_alt == "Deux"
+    assert os.path.exists(workshop.summary_image.path)
+    assert not os.path.exists(old)
 
 
 @pytest.mark.parametrize(
@@ -426,8 +479,7 @@ def test_fake_or_empty_images_are_refused(facilitator_client, workshop, content,
 
 
 def test_image_needs_a_description(facilitator_client, workshop):
-    upload = SimpleUploadedFile("s.png", png_bytes(), content_type="image/png")
-    facilitator_client.post(url("image", workshop), {"image": upload, "alt": ""})
+    facilitator_client.post(url("image", workshop), {"image": schema(), "alt": ""})
     workshop.refresh_from_db()
     assert not workshop.summary_image
 
@@ -442,7 +494,7 @@ def test_indent_stops_at_the_maximum_depth(facilitator_client, make_workshop):
     last = Item.objects.get(text="last")
     assert last.parent.text == f"n{deepest - 1}"
     response = facilitator_client.post(
-        action_url(workshop, "element", last.pk, "indenter"), follow=True
+        action_url(workshop, "item", last.pk, "indent"), follow=True
     )
     assert "limitée à 8 niveaux" in response.content.decode()
     last.refresh_from_db()
@@ -476,24 +528,24 @@ def test_move_an_item_with_its_sub_items_to_another_theme_or_section(
     facilitator_client, workshop
 ):
     b = Item.objects.get(text="b")
-    facilitator_client.post(action_url(workshop, "element", b.pk, "indenter"))
+    facilitator_client.post(action_url(workshop, "item", b.pk, "indent"))
     a = Item.objects.get(text="a")  # now holds b
-    second = Group.objects.get(title="Second thème")
+    second = Theme.objects.get(title="Second thème")
     facilitator_client.post(
-        action_url(workshop, "element", a.pk, "deplacer"), {"target": f"g-{second.pk}"}
+        action_url(workshop, "item", a.pk, "move"), {"target": f"theme-{second.pk}"}
     )
     assert texts(second.items.filter(parent=None)) == ["a"]
     b.refresh_from_db()
-    assert (b.group, b.parent.text) == (second, "a")
-    assert texts(Group.objects.get(title="Premier thème").items.all()) == ["c"]
-    assert Group.objects.get(title="Premier thème").items.get().position == 0
+    assert (b.theme, b.parent.text) == (second, "a")
+    assert texts(Theme.objects.get(title="Premier thème").items.all()) == ["c"]
+    assert Theme.objects.get(title="Premier thème").items.get().position == 0
     enjeux = workshop.sections.get(kind="enjeux")
     facilitator_client.post(
-        action_url(workshop, "element", a.pk, "deplacer"), {"target": f"s-{enjeux.pk}"}
+        action_url(workshop, "item", a.pk, "move"), {"target": f"section-{enjeux.pk}"}
     )
-    assert texts(enjeux.items.filter(group=None, parent=None)) == ["e1", "e2", "a"]
+    assert texts(enjeux.items.filter(theme=None, parent=None)) == ["e1", "e2", "a"]
     b.refresh_from_db()
-    assert (b.section, b.group) == (enjeux, None)
+    assert (b.section, b.theme) == (enjeux, None)
 
 
 def test_move_to_a_foreign_or_bogus_target_is_refused(
@@ -502,9 +554,9 @@ def test_move_to_a_foreign_or_bogus_target_is_refused(
     other = make_workshop("Autre\n\nEnjeux\n- z\n")
     foreign = other.sections.get()
     item = Item.objects.get(text="e1")
-    for target in (f"s-{foreign.pk}", "g-999999", "x-1", "", "s-abc"):
+    for target in (f"section-{foreign.pk}", "theme-999999", "x-1", "", "section-abc"):
         response = facilitator_client.post(
-            action_url(workshop, "element", item.pk, "deplacer"),
+            action_url(workshop, "item", item.pk, "move"),
             {"target": target},
             follow=True,
         )
@@ -529,3 +581,34 @@ def test_edit_page_query_count_does_not_grow_with_items(
         facilitator_client.get(url("edit", small))
     with django_assert_max_num_queries(len(small_queries) + 2):
         facilitator_client.get(url("edit", big))
+
+
+def test_editing_urls_of_before_redirect_keeping_the_method(
+    facilitator_client, workshop
+):
+    """Nodes and actions were named in French in URLs (element, monter…)."""
+    item = Item.objects.get(text="b")
+    theme = item.theme
+    old_to_new = {
+        raw_url(workshop, "element", item.pk, "monter"): action_url(
+            workshop, "item", item.pk, "up"
+        ),
+        raw_url(workshop, "theme", theme.pk, "supprimer"): action_url(
+            workshop, "theme", theme.pk, "delete"
+        ),
+        raw_url(workshop, "element", item.pk, "modifier"): url(
+            "object_update", workshop, "item", item.pk
+        ),
+        raw_url(workshop, "theme", theme.pk, "ajouter-element"): url(
+            "child_add", workshop, "theme", theme.pk, "item"
+        ),
+    }
+    for old, new in old_to_new.items():
+        response = facilitator_client.post(old)
+        assert (response.status_code, response["Location"]) == (308, new)
+    response = facilitator_client.post(
+        raw_url(workshop, "element", item.pk, "monter"), follow=True
+    )
+    assert texts(theme.items.all()) == ["b", "a", "c"]
+    for bogus in (("element", item.pk, "voler"), ("truc", item.pk, "monter")):
+        assert facilitator_client.post(raw_url(workshop, *bogus)).status_code == 404

@@ -37,7 +37,7 @@ def test_every_line_of_every_seed_is_in_the_database_in_order(seeds):
 def test_lines_land_in_the_right_section_theme_and_nesting(seeds):
     item = Item.objects.get(text="Gérer les conflits.")
     assert item.section.kind == "vigilance"
-    assert item.group.title == "Difficultés à coopérer"
+    assert item.theme.title == "Difficultés à coopérer"
     assert item.section.workshop.slug == "domino-axe-1-de-l-individu-au-collectif"
 
     nested = Item.objects.get(text="Quelles convergences\xa0?")
@@ -46,7 +46,7 @@ def test_lines_land_in_the_right_section_theme_and_nesting(seeds):
     assert nested.section.kind == "programme"
 
     conclusion = Item.objects.get(text=">>> Production d'un contexte")
-    assert conclusion.group.title == "Déclenchement/détection d'innovations"
+    assert conclusion.theme.title == "Déclenchement/détection d'innovations"
     assert conclusion.section.kind == "opportunites"
 
     porteurs = Section.objects.get(kind="porteurs")

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ateliers import parsing
+from ateliers.models import Section
 from tests.ateliers.conftest import SEED_FILES, seed_text
 
 
@@ -191,7 +192,7 @@ def check_contract(data):
         assert all(isinstance(n, str) and n for n in names)
     for section in data["sections"]:
         assert set(section) == {"kind", "heading", "text", "groups", "items"}
-        assert section["kind"] in parsing.KINDS
+        assert section["kind"] in Section.Kind.values
         assert isinstance(section["heading"], str)
         assert isinstance(section["text"], str)
         for group in section["groups"]:
@@ -204,7 +205,7 @@ def check_contract(data):
 
 
 def test_kinds_vocabulary_is_exactly_the_contract():
-    assert set(parsing.KINDS) == {
+    assert set(Section.Kind.values) == {
         "opportunites", "vigilance", "enjeux", "a_enqueter", "questions",
         "synthese", "porteurs", "participants", "discussion", "idees",
         "presentation", "coordination", "programme", "reponses", "etonnement",

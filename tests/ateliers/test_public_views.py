@@ -250,10 +250,10 @@ def test_each_gathered_point_links_to_its_place_in_the_workshop(client, seeds):
     item = Item.objects.get(text="Gérer les conflits.")
     html = client.get(reverse("ateliers:vigilance")).content.decode()
     assert f'href="{item.get_absolute_url()}"' in html
-    assert f'href="{item.group.get_absolute_url()}"' in html
+    assert f'href="{item.theme.get_absolute_url()}"' in html
     page = client.get(item.section.workshop.get_absolute_url()).content.decode()
     assert f'id="item-{item.pk}"' in page
-    assert f'id="theme-{item.group.pk}"' in page
+    assert f'id="theme-{item.theme.pk}"' in page
 
 
 def test_filter_tags_never_reveal_a_draft(client, make_workshop):

@@ -7,6 +7,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
+from ateliers.models import Workshop
 from initiatives import forms
 from initiatives.models import (
     ChangeProposal,
@@ -147,23 +148,21 @@ def test_registry_knows_initiatives(initiative, make_initiative):
     assert list(entry.public().filter(tags__name="réemploi")) == [initiative]
 
 
-def test_detail_renders_related_blocks_from_the_registry(
-    client, initiative, monkeypatch
-):
-    class Other:
-        label = "Référentiel"
-
-    class Item:
-        def get_absolute_url(self):
-            return "/referentiel/x/"
-
-        def __str__(self):
-            return "Coopérer <vraiment>"
-
-    monkeypatch.setattr(registry, "related", lambda obj: [(Other(), [Item()])])
+def test_detail_shows_other_parts_sharing_a_tag(client, make_initiative):
+    initiative = make_initiative(tags=["compost"])
+    workshop = Workshop.objects.create(
+        title="Coopérer <vraiment>",
+        slug="cooperer",
+        status=Workshop.Status.PUBLISHED,
+    )
+    workshop.tags.add("compost")
+    draft = Workshop.objects.create(title="Brouillon secret", slug="brouillon")
+    draft.tags.add("compost")
     html = client.get(initiative.get_absolute_url()).content.decode()
     assert "Dans les autres parties de l'observatoire" in html
     assert "Coopérer &lt;vraiment&gt;" in html
+    assert workshop.get_absolute_url() in html
+    assert "Brouillon secret" not in html
 
 
 def test_detail_query_count_does_not_grow_with_nearby(client, make_initiative):

@@ -166,3 +166,11 @@ def test_the_csv_header_is_sent_before_any_query(client, make_initiative):
     first = next(iter(response.streaming_content)).decode("utf-8")
     assert first.startswith("\ufeffid;slug;nom;")
     assert first.count("\r\n") == 1
+
+
+def test_every_public_field_has_a_column_and_no_private_one():
+    """A field added to Initiative.PUBLIC_FIELDS without its column fails here;
+    the importer reads the columns, so it follows."""
+    exported = {column.field for column in exports.PUBLIC_COLUMNS}
+    assert {*Initiative.PUBLIC_FIELDS, *Initiative.SOURCE_FIELDS} <= exported
+    assert not exported & set(Initiative.PRIVATE_FIELDS)

@@ -170,9 +170,9 @@ def test_geocode_endpoint_not_found_and_off(client, settings, fake_api, clean_ca
 
 
 def test_geocode_endpoint_is_rate_limited(client, fake_api, clean_cache):
-    from initiatives import services
+    from initiatives.views import submission
 
-    for _ in range(services.ATTEMPT_LIMIT):
+    for _ in range(submission.ATTEMPT_LIMIT):
         client.get(GEOCODE, {"adresse": "Rue de Siam"})
     assert client.get(GEOCODE, {"adresse": "Rue de Siam"}).status_code == 429
 

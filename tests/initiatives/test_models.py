@@ -3,7 +3,6 @@
 import io
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from initiatives import demo
@@ -123,12 +122,6 @@ def test_demo_loader_is_idempotent(geo, moderator):
     demo.load(stdout=out)
     assert Initiative.objects.count() == count
     assert ChangeProposal.objects.count() == 1
-
-
-def test_no_missing_migrations(db):
-    call_command(
-        "makemigrations", "initiatives", "--check", "--dry-run", stdout=io.StringIO()
-    )
 
 
 @pytest.mark.parametrize("model", [Category, Family, ActionLevel, ResourceType])

@@ -183,8 +183,8 @@ def test_facilitator_edit_shows_on_the_next_request(visitor, make_user, geo):
     facilitator = Client()
     facilitator.force_login(make_user("facilitator"))
     facilitator.post(
-        reverse("ateliers:object_update", args=[workshop.slug, "element", item.pk]),
-        {f"i{item.pk}-text": "Un enjeu corrigé"},
+        reverse("ateliers:object_update", args=[workshop.slug, "item", item.pk]),
+        {f"item-{item.pk}-text": "Un enjeu corrigé"},
     )
     assert "Un enjeu corrigé" in page(visitor, workshop.get_absolute_url())
     # Moving items is a bulk QuerySet.update in the service.

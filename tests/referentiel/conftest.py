@@ -24,7 +24,7 @@ def answers(competencies):
     number or a function of the entry."""
 
     def make(level=3, **extra):
-        data = {"subject": "person", "label": "", "commune": ""}
+        data = {"subject": "person", "label": "", "territory": ""}
         for entry in competencies:
             value = level(entry) if callable(level) else level
             data[f"{FIELD_PREFIX}{entry.pk}"] = str(value)

@@ -35,6 +35,11 @@ DOMAIN_LEVELS = {
 }
 
 
+def csv_rows(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body), delimiter=";"))
+
+
 def by_domain(entry):
     return DOMAIN_LEVELS[entry.section.slug]
 
@@ -174,9 +179,7 @@ def test_csv_export_lists_every_answer_and_the_means(client, make_assessment):
         reverse("referentiel:assessment_csv", args=[assessment.token])
     )
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = list(
-        csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";")
-    )
+    rows = csv_rows(response)
     assert rows[0] == ["Domaine", "Compétence", "Niveau", "Libellé du niveau"]
     assert len(rows) == 1 + 26 + 4
     assert [
@@ -189,7 +192,7 @@ def test_csv_export_lists_every_answer_and_the_means(client, make_assessment):
 
 
 def test_commune_is_resolved_and_shown(client, answers, geo):
-    client.post(reverse(START), answers(2, commune="29200"))
+    client.post(reverse(START), answers(2, territory="29200"))
     assert Assessment.objects.get().territory == geo.brest
 
 
@@ -258,7 +261,7 @@ def test_tampered_update_keeps_the_previous_answers(client, make_assessment, ans
     [
         ({"subject": "everyone"}, "l’une des deux possibilités"),
         ({"label": "x" * 121}, "au plus 120 caractères"),
-        ({"commune": "Zzzyxville"}, "Aucun territoire ne correspond"),
+        ({"territory": "Zzzyxville"}, "Aucun territoire ne correspond"),
     ],
 )
 def test_other_fields_are_validated(client, answers, extra, message, geo):
@@ -286,9 +289,9 @@ def test_service_refuses_partial_answers(referential, competencies):
 
 
 def test_new_assessments_are_rate_limited_per_connection(client, answers, monkeypatch):
-    from referentiel import services
+    from referentiel import views
 
-    monkeypatch.setattr(services, "ASSESSMENT_RATE_LIMIT", 2)
+    monkeypatch.setattr(views, "ASSESSMENT_RATE_LIMIT", 2)
     for _ in range(2):
         assert client.post(reverse(START), answers(2)).status_code == 302
     response = client.post(reverse(START), answers(2))
@@ -429,9 +432,7 @@ def test_aggregates_export_as_csv_for_agents_only(client_for, make_assessment, g
     url = reverse("referentiel:assessment_aggregates_csv")
     assert client_for("citizen").get(url).status_code == 403
     response = client_for("agent").get(url, {"territoire": "Finistère"})
-    rows = list(
-        csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";")
-    )
+    rows = csv_rows(response)
     assert rows[0][:3] == ["Territoire", "Code", "Autodiagnostics"]
     assert rows[1] == ["Brest", "29019", "3", "2.00", "2.00", "2.00", "2.00"]
     assert rows[-1][:3] == ["Ensemble", "", "3"]
@@ -474,12 +475,18 @@ def test_reopened_form_shows_the_commune_unambiguously(client, make_assessment, 
     assert 'value="Brest (29)"' in client.get(edit).content.decode()
 
 
-def test_csv_export_neutralises_formulas_in_titles(client, make_assessment):
-    entry = Entry.objects.competencies().first()
+def test_csv_export_neutralises_formulas_in_every_title(client, make_assessment):
+    entry = Entry.objects.competencies().select_related("section").first()
     entry.title = '=HYPERLINK("http://example.org")'
     entry.save()
+    # The domain's title is written twice: with the answers and with its mean.
+    entry.section.short_title = "@SUM(A1)"
+    entry.section.save()
     assessment = make_assessment()
     response = client.get(
         reverse("referentiel:assessment_csv", args=[assessment.token])
     )
-    assert "'=HYPERLINK" in response.content.decode("utf-8-sig")
+    cells = [cell for row in csv_rows(response) for cell in row]
+    assert '\'=HYPERLINK("http://example.org")' in cells
+    assert cells.count("'@SUM(A1)") > 1
+    assert not any(cell.startswith(("=", "@")) for cell in cells)

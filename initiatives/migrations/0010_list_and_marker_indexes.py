@@ -6,9 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('initiatives', '0007_search_text_with_commune'),
-        ('observatoire', '0002_role_groups'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ('initiatives', '0009_refold_upper_case_ligatures'),
     ]
 
     operations = [

@@ -1,8 +1,9 @@
-"""Safe handling of images uploaded by the public, reusable by every app.
+"""Images uploaded to the site, for every app: checked, cleaned, stored, removed.
 
 An uploaded file is never stored as sent: it must decode as a real JPEG, PNG or
 WebP of reasonable size, and is re-encoded by Pillow, which drops every
-metadata block (EXIF, including GPS position, XMP, comments).
+metadata block (EXIF, including GPS position, XMP, comments). A replaced or
+removed file is deleted once the change is committed, never before.
 """
 
 import io
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
@@ -143,3 +146,15 @@ def _unreadable_error() -> ValidationError:
         ),
         code="invalid_image",
     )
+
+
+def delete_on_commit(*files: FieldFile) -> None:
+    """Delete the stored `files` once the current transaction commits: a rolled
+    back change keeps them, a committed one leaves none behind."""
+    names = [(file.storage, file.name) for file in files if file]
+
+    def delete():
+        for storage, name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete)

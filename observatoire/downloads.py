@@ -1,0 +1,76 @@
+"""Files the site produces for download, built as they stream.
+
+Every CSV goes through `csv_lines`, so all of them open the same way:
+- UTF-8 with a byte-order mark, because Excel (the tool most local authorities
+  open them with) otherwise garbles accents; `;` separator, as French
+  spreadsheets expect; CRLF line ends.
+- A text cell starting with = + - @, a tab or a carriage return gets a leading
+  apostrophe, so spreadsheets show it instead of running it as a formula;
+  `unguard()` removes it when such a file is imported back. Numbers are
+  written as they are ("-4.49").
+"""
+
+import csv
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from django.http import StreamingHttpResponse
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def unguard(text: str) -> str:
+    """A cell as it was before `safe_cell` protected it."""
+    if text.startswith("'") and text[1:2] in FORMULA_PREFIXES:
+        return text[1:]
+    return text
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for streaming csv."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(rows: Iterable[Iterable]) -> Iterator[str]:
+    """The CSV text of `rows` (the header first), a few hundred rows a piece.
+
+    The header goes out alone, at once: a large download starts before the
+    first query of its rows."""
+    writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
+    rows = iter(rows)
+    header = next(rows, None)
+    yield "\ufeff" + (writer.writerow(map(safe_cell, header)) if header else "")
+    yield from batched(
+        writer.writerow([safe_cell(value) for value in row]) for row in rows
+    )
+
+
+def csv_response(rows: Iterable[Iterable], *, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        csv_lines(rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def batched(pieces: Iterable[str], size: int = 500) -> Iterator[str]:
+    """Pieces joined in groups: one write per few hundred rows, not per row."""
+    buffer = []
+    for piece in pieces:
+        buffer.append(piece)
+        if len(buffer) >= size:
+            yield "".join(buffer)
+            buffer = []
+    if buffer:
+        yield "".join(buffer)
