@@ -13,15 +13,17 @@ itself that it must not be shared. A response is stored only when:
 - its Cache-Control allows a shared cache (`@never_cache`,
   `cache_control(private=True)` or `no-store` keep a view out), and it varies
   on nothing but Cookie, Accept-Language and Accept-Encoding.
-It is served only to requests that would have been built the same way: GET,
-no session cookie, no messages cookie; the key holds the scheme, host, full
-path and language. Anyone logged in (they have a session) always gets a page
-built for them.
+Views that cache or stream their own answer are marked `@exempt` and skip
+even the cache read. A page is served only to requests that would have been
+built the same way: GET, no session cookie, no messages cookie; the key holds
+the scheme, host, full path and language. Anyone logged in (they have a
+session) always gets a page built for them.
 
 Entries are stored with the data versions of every kind of public content
 (observatoire.versions): any write, on any app server, retires every page at
-once, and one cache round trip serves a hit. Bodies are stored plain and
-gzip-compressed, so a hit costs no compression.
+once, and one cache round trip serves a hit. Each page is stored twice, plain
+and gzip-compressed, so a hit reads only the body it sends and compresses
+nothing.
 
 The middleware sits before the session middleware: a hit skips sessions,
 CSRF, authentication and messages, whose headers (Vary, CSP, X-Frame-Options,
