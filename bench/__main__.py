@@ -334,7 +334,8 @@ def machine() -> dict:
         "memory_gb": round(int(memory) / 1024 / 1024),
         "python": platform.python_version(),
         "load": os.getloadavg(),
-        "commit": subprocess.run(
+        "commit": os.environ.get("BENCH_COMMIT")
+        or subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
             cwd=ROOT,
             capture_output=True,
