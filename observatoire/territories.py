@@ -63,6 +63,10 @@ VALUE_KEYS = [
     "parent_id",
     "epci_id",
 ]
+# France sits above the régions. It is not in the Etalab file: the loader
+# keeps one row for it, with the régions' summed population.
+FRANCE_CODE = "france"
+FRANCE_SLUG = "france"
 BATCH_SIZE = 1000
 PROGRESS_EVERY = 5000
 FIX = (
@@ -128,10 +132,13 @@ def territories_load(
     pks = {kind: {} for kind in Territory.Kind.values}
     for (kind, code), row in existing.items():
         pks[kind][code] = row["pk"]
+    france = _france_save(records)
     done = 0
     for kind in KIND_ORDER:
         to_create, to_update = [], []
         parent_pks = pks[PARENT_KIND[kind]] if kind in PARENT_KIND else {}
+        if kind == Territory.Kind.REGION:
+            parent_pks = {None: france.pk}  # a région's parent is null in the file
         for record in (r for r in records if r["kind"] == kind):
             values = _values(record, parent_pks, pks[Territory.Kind.EPCI])
             row = existing.get((kind, record["code"]))
@@ -157,15 +164,31 @@ def territories_load(
     report.missing = sorted(
         (kind, code, row["name"])
         for (kind, code), row in existing.items()
-        if (kind, code) not in in_file
+        if (kind, code) not in in_file and kind != Territory.Kind.FRANCE
     )
     # Raw executemany sends no signal: say once that the territories changed.
     versions.bump(versions.TERRITORIES)
     report.seconds = time.monotonic() - started
     out("Territoires chargés :")
+    out(f"  France : {france.population} habitants (somme des régions)")
     for line in report.lines():
         out(line)
     return report
+
+
+def _france_save(records: list[dict]) -> Territory:
+    """The France row, created or brought up to date with the file's régions."""
+    population = sum(
+        record["population"] or 0
+        for record in records
+        if record["kind"] == Territory.Kind.REGION
+    )
+    france, _created = Territory.objects.update_or_create(
+        kind=Territory.Kind.FRANCE,
+        code=FRANCE_CODE,
+        defaults={"name": "France", "slug": FRANCE_SLUG, "population": population},
+    )
+    return france
 
 
 def territory_slug(code: str, name: str) -> str:
