@@ -151,6 +151,25 @@ class Territory(models.Model):
         """France holds every territory: filtering by it is no filter at all."""
         return self.kind == self.Kind.FRANCE
 
+    def inside(self, field: str) -> Q:
+        """Rows whose `field`, a foreign key to Territory ("commune",
+        "section__workshop__territory"), is this territory or one inside it.
+
+        A condition on the row's own joins, not a subquery: usable in
+        `filter()` and as the `filter=` of one conditional count per territory.
+        """
+        if self.is_everywhere:
+            return Q(pk__isnull=False)
+        inside = Q(**{field: self.pk})
+        if self.kind == self.Kind.REGION:
+            inside |= Q(**{f"{field}__parent": self.pk})
+            inside |= Q(**{f"{field}__parent__parent": self.pk})
+        elif self.kind == self.Kind.DEPARTEMENT:
+            inside |= Q(**{f"{field}__parent": self.pk})
+        elif self.kind == self.Kind.EPCI:
+            inside |= Q(**{f"{field}__epci": self.pk})
+        return inside
+
     def within(self) -> "TerritoryQuerySet":
         """This territory and every territory inside it (départements and communes
         of a région, communes of a département or an EPCI; everything in France)."""

@@ -1,0 +1,413 @@
+"""Territory portraits, comparison and baromètre, against counts worked out by
+hand on a small dataset spanning every level (commune → EPCI → département →
+région → France)."""
+
+import csv
+import io
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from initiatives.models import Category, Family, Initiative, ModerationEvent
+from observatoire import indicators
+from observatoire.models import Territory
+from tests.ateliers.conftest import make_workshop  # noqa: F401 (a fixture)
+
+K = Territory.Kind
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache(db):
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def land(geo, make_initiative, make_workshop):  # noqa: F811
+    """France 68 M inhabitants > Bretagne 3.4 M > Finistère 900,000 > Brest
+    Métropole 210,000 > Brest 140,000; Quimper (63,283) in Finistère, outside
+    the EPCI; Lyon (522,250) in Rhône, Auvergne-Rhône-Alpes.
+
+    Published: 3 initiatives in Brest, 1 in Quimper, 2 in Lyon; plus one
+    pending and one archived in Brest, never counted."""
+    france = Territory.objects.create(
+        kind=K.FRANCE,
+        code="france",
+        slug="france",
+        name="France",
+        population=68_000_000,
+    )
+    for territory, population in (
+        (geo.bretagne, 3_400_000),
+        (geo.finistere, 900_000),
+        (geo.metropole, 210_000),
+        (geo.brest, 140_000),
+        (geo.ara, 8_000_000),
+        (geo.rhone, 1_900_000),
+    ):
+        territory.population = population
+        territory.save()
+    Territory.objects.filter(kind=K.REGION).update(parent=france)
+    garden, repair = Category.objects.order_by("position")[:2]
+    libre = Family.objects.get(slug="libre")
+    solidaire = Family.objects.get(slug="solidaire")
+    durable = Family.objects.get(slug="durable")
+    brest = [
+        make_initiative(
+            commune=geo.brest,
+            category=garden,
+            families=[libre, solidaire],
+            economic_model="free",
+            creation_year=2015,
+            tags=["compost"],
+        ),
+        make_initiative(
+            commune=geo.brest,
+            category=garden,
+            families=[libre],
+            economic_model="paid",
+            creation_year=2015,
+            stopped_year=2020,
+            tags=["compost", "vélo"],
+        ),
+        make_initiative(commune=geo.brest, category=repair),
+    ]
+    quimper = make_initiative(
+        commune=geo.quimper, category=repair, families=[durable], creation_year=2018
+    )
+    lyon = [
+        make_initiative(commune=geo.lyon, category=garden, families=[libre]),
+        make_initiative(commune=geo.lyon, category=garden),
+    ]
+    pending = make_initiative(commune=geo.brest, status=Initiative.Status.PENDING)
+    make_initiative(commune=geo.brest, status=Initiative.Status.ARCHIVED)
+    make_workshop(
+        "Atelier de Quimper\n\nPoints de vigilance\n- Le bénévolat s'épuise\n"
+        "- Les locaux manquent\n\nOpportunités\n- Un tiers-lieu ouvre\n",
+        territory=geo.quimper,
+    )
+    make_workshop(
+        "Atelier de Lyon\n\nEnjeux\n- Un enjeu lyonnais\n", territory=geo.lyon
+    )
+    make_workshop(
+        "Brouillon brestois\n\nPoints de vigilance\n- Pas encore publié\n",
+        territory=geo.brest,
+        published=False,
+    )
+    return SimpleNamespace(
+        **vars(geo),
+        france=france,
+        brest_initiatives=brest,
+        quimper_initiative=quimper,
+        lyon_initiatives=lyon,
+        pending=pending,
+        garden=garden,
+        repair=repair,
+    )
+
+
+def fresh(territory):
+    return indicators.with_ancestors().get(pk=territory.pk)
+
+
+def test_levels_above_go_up_to_france(land):
+    assert indicators.levels_above(fresh(land.brest)) == [
+        land.metropole,
+        land.finistere,
+        land.bretagne,
+        land.france,
+    ]
+    assert indicators.levels_above(fresh(land.quimper)) == [
+        land.finistere,
+        land.bretagne,
+        land.france,
+    ]
+    # An EPCI has no official parent: its main commune's département stands in.
+    assert indicators.levels_above(fresh(land.metropole)) == [
+        land.finistere,
+        land.bretagne,
+        land.france,
+    ]
+    assert indicators.levels_above(fresh(land.france)) == []
+
+
+def test_headline_counts_and_densities(land):
+    territories = [
+        land.brest,
+        land.metropole,
+        land.finistere,
+        land.bretagne,
+        land.france,
+    ]
+    figures = indicators.headline([fresh(t) for t in territories])
+
+    assert [f.initiatives for f in figures] == [3, 3, 4, 4, 6]
+    assert figures[0].density == pytest.approx(3 * 10_000 / 140_000)
+    assert figures[2].density == pytest.approx(4 * 10_000 / 900_000)
+    assert figures[4].density == pytest.approx(6 * 10_000 / 68_000_000)
+    assert [f.workshops for f in figures] == [0, 0, 1, 1, 2]
+    assert figures[2].items == {
+        "vigilance": 2,
+        "opportunites": 1,
+        "enjeux": 0,
+        "a_enqueter": 0,
+    }
+    assert figures[4].items["enjeux"] == 1
+    assert figures[0].last_update is not None
+
+
+def test_breakdown_shares_beside_the_parent(land):
+    finistere, bretagne = fresh(land.finistere), fresh(land.bretagne)
+    ara = fresh(land.ara)
+    result = {b.key: b for b in indicators.breakdowns([finistere, ara], totals=[4, 2])}
+    families = {row.label: row for row in result["familles"].rows}
+    assert families["Libre"].counts == [2, 1]
+    assert families["Libre"].shares == [pytest.approx(0.5), pytest.approx(0.5)]
+    assert families["Durable"].shares == [pytest.approx(0.25), 0]
+    types = {row.label: row.counts for row in result["types"].rows}
+    assert types == {land.garden.name: [2, 2], land.repair.name: [2, 0]}
+    models = {row.label: row.counts for row in result["modeles"].rows}
+    assert models == {"Gratuit": [1, 0], "Payant": [1, 0], "Non précisé": [2, 2]}
+    assert list(result) == [
+        "types",
+        "familles",
+        "niveaux",
+        "modeles",
+        "ressources",
+        "gouvernance",
+    ]
+    assert bretagne  # the région has the same figures as its only département
+
+
+def test_evolution_uses_creation_year_then_publication_year(land):
+    evolution = indicators.evolution([fresh(land.finistere)])
+    by_year = {
+        year: (births[0], closures[0]) for year, births, closures in evolution.years
+    }
+    recorded_year = land.brest_initiatives[2].created_at.year
+    assert by_year[2015] == (2, 0)
+    assert by_year[2018] == (1, 0)
+    assert by_year[2020][1] == 1
+    assert evolution.estimated == [1]  # the repair café: no creation year
+    assert evolution.stopped == [1]
+    assert by_year[recorded_year][0] >= 1
+
+
+def test_children_of_each_level(land):
+    def table(territory):
+        return {
+            t.key: {c.territory.name: c.initiatives for c in t.rows}
+            for t in indicators.children(fresh(territory))
+        }
+
+    assert table(land.france) == {"regions": {"Bretagne": 4, "Auvergne-Rhône-Alpes": 2}}
+    assert table(land.bretagne) == {"departements": {"Finistère": 4}}
+    assert table(land.finistere) == {
+        "epci": {"Brest Métropole": 3},
+        "communes": {"Brest": 3, "Quimper": 1},
+    }
+    assert table(land.metropole) == {"communes": {"Brest": 3}}
+    assert table(land.brest) == {}
+
+
+def test_children_sort_by_density_keeps_unknown_populations_last(land):
+    rows = indicators.children(fresh(land.finistere))[1].rows
+    ordered, current = indicators.sort_children(rows, "-densite")
+    assert [c.territory.name for c in ordered] == ["Brest", "Quimper"]
+    assert current == "-densite"
+    assert indicators.sort_children(rows, "n'importe quoi")[1] == "nom"
+
+
+def test_crosstabs_say_how_many_initiatives_they_rest_on(land):
+    tables = {t.key: t for t in indicators.crosstabs(fresh(land.finistere))}
+    model_family = tables["modele-famille"]
+    # Only the two Brest initiatives say both their model and their family.
+    assert model_family.base == 2
+    assert dict(model_family.rows)["Gratuit"] == [
+        1 if column in ("Libre", "Solidaire") else 0 for column in model_family.columns
+    ]
+    assert tables["niveau-type"].base == 0
+
+
+def test_ranking_of_departements_by_density(land):
+    ranking = indicators.departements_ranking()
+    assert [c.territory.name for c in ranking][:2] == ["Finistère", "Rhône"]
+
+
+def test_portrait_page_shows_the_blocks(client, land):
+    response = client.get(land.finistere.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in (
+        "Chiffres clés",
+        "Bretagne",
+        "France",
+        "Répartitions",
+        "<svg",
+        '<title id="chart-familles-title">',
+        "Comment lire",
+        "Brest Métropole",
+        "Le bénévolat s&#x27;épuise",
+        "Pas encore publié" not in html and "Ce que disent les ateliers",
+        "compost",
+        "?territoire=finistere-29",
+    ):
+        assert text in html
+    assert "Pas encore publié" not in html
+    assert "Pour les agents" not in html
+    assert "Pour 1 initiative dont l'année de création est inconnue" in html
+
+
+def test_france_portrait_is_the_barometre(client, land):
+    html = client.get("/territoires/france/").content.decode()
+    assert "baromètre national" in html
+    assert "Départements classés par densité" in html
+    assert "Ce tableau repose sur 2 initiatives." in html
+
+
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [
+        ("/territoires/france/", None),
+        ("/territoires/29019/", "/territoires/brest-29019/"),
+        ("/territoires/29/", "/territoires/finistere-29/"),
+        ("/territoires/242900314/", "/territoires/brest-metropole-242900314/"),
+        ("/territoires/53/", "/territoires/bretagne-53/"),
+    ],
+)
+def test_official_codes_redirect_permanently(client, land, path, target):
+    response = client.get(path)
+    if target is None:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 301
+        assert response.url == target
+
+
+def test_unknown_territory_is_a_french_404_offering_the_search(client, land):
+    response = client.get("/territoires/atlantide-99999/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "Territoire introuvable" in html
+    assert 'name="territoire"' in html and "data-territory-search" in html
+
+
+def test_territory_finder_redirects_or_explains(client, land):
+    assert client.get("/territoires/", {"territoire": "Brest (29)"}).url == (
+        "/territoires/brest-29019/"
+    )
+    response = client.get("/territoires/", {"territoire": "<b>Atlantide</b>\x00"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Aucun territoire ne correspond" in html
+    assert "<b>Atlantide</b>" not in html
+
+
+def read_csv(response) -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text), delimiter=";"))
+
+
+def test_every_table_has_its_csv(client, land):
+    url = reverse("territory_csv", args=[land.finistere.slug, "communes"])
+    rows = read_csv(client.get(url))
+    assert rows[0][:4] == ["Territoire", "Code", "Population", "Initiatives publiées"]
+    assert rows[1][:4] == ["Brest", "29019", "140000", "3"]
+    families = read_csv(
+        client.get(reverse("territory_csv", args=[land.finistere.slug, "familles"]))
+    )
+    assert ["Libre", "2", "50.0", "2", "50.0"] in families
+    for table in ("chiffres", "evolution", "epci", "modele-famille", "types"):
+        response = client.get(
+            reverse("territory_csv", args=[land.finistere.slug, table])
+        )
+        assert response.status_code == 200, table
+    assert (
+        client.get(
+            reverse("territory_csv", args=[land.finistere.slug, "nope"])
+        ).status_code
+        == 404
+    )
+
+
+def test_children_table_sorts_without_javascript(client, land):
+    html = client.get(
+        land.finistere.get_absolute_url() + "?tri=-initiatives"
+    ).content.decode()
+    assert html.index(">Brest</a>") < html.index(">Quimper</a>")
+    html = client.get(
+        land.finistere.get_absolute_url() + "?tri=initiatives"
+    ).content.decode()
+    communes = html[html.index('id="communes"') :]
+    assert communes.index(">Quimper</a>") < communes.index(">Brest</a>")
+    assert 'aria-sort="ascending"' in html
+
+
+def test_a_publication_shows_on_the_next_request(client, land, make_initiative):
+    url = land.quimper.get_absolute_url()
+    assert "<td>1</td>" in client.get(url).content.decode()
+    make_initiative(commune=land.quimper)
+    figures = client.get(url).context["figures"]
+    assert figures[0].initiatives == 2
+
+
+# For agents only -------------------------------------------------------
+
+
+def test_agents_block_figures(land, make_initiative):
+    for initiative, days in zip(land.brest_initiatives, (2, 4, 30), strict=True):
+        ModerationEvent.objects.create(
+            initiative=initiative,
+            action=ModerationEvent.Action.APPROVED,
+            at=initiative.created_at + timedelta(days=days),
+        )
+    block = indicators.agents_block(fresh(land.finistere))
+    assert block.pending == 1
+    assert block.decisions == 3
+    assert block.median_delay == timedelta(days=4)
+    assert indicators.agents_block(fresh(land.rhone)).pending == 0
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [
+        ("anonymous", False),
+        ("citizen", False),
+        ("facilitator", False),
+        ("agent", True),
+        ("moderator", True),
+        ("superuser", True),
+    ],
+)
+def test_agents_block_is_for_agents_only(client_for, land, role, shown):
+    html = client_for(role).get(land.finistere.get_absolute_url()).content.decode()
+    assert ("Pour les agents" in html) is shown
+    assert ("Propositions en attente de modération" in html) is shown
+
+
+def test_page_cache_never_serves_the_agents_block_to_visitors(
+    client, make_user, land, settings
+):
+    settings.PAGE_CACHE_SECONDS = 600
+    url = land.finistere.get_absolute_url()
+    client.force_login(make_user("agent"))
+    assert "Pour les agents" in client.get(url).content.decode()
+    client.logout()
+    client.cookies.clear()
+    assert "Pour les agents" not in client.get(url).content.decode()
+    assert "Pour les agents" not in client.get(url).content.decode()  # cached copy
+
+
+def test_self_assessment_means_respect_the_minimum_group_size(land, make_user):
+    from referentiel import services
+
+    referential = services.current_referential()
+    if referential is None:
+        pytest.skip("référentiel non chargé")
+    block = indicators.agents_block(fresh(land.finistere))
+    assert block.assessments == 0
+    assert block.means == [] or all(mean is None for mean in block.means)
