@@ -9,12 +9,19 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from initiatives.models import Category, Family, Initiative, ModerationEvent
 from observatoire import indicators
 from observatoire.models import Territory
 from tests.ateliers.conftest import make_workshop  # noqa: F401 (a fixture)
+from tests.referentiel.conftest import (  # noqa: F401 (fixtures)
+    competencies,
+    make_assessment,
+    referential,
+)
 
 K = Territory.Kind
 
@@ -402,12 +409,150 @@ def test_page_cache_never_serves_the_agents_block_to_visitors(
     assert "Pour les agents" not in client.get(url).content.decode()  # cached copy
 
 
-def test_self_assessment_means_respect_the_minimum_group_size(land, make_user):
-    from referentiel import services
+def test_self_assessment_means_respect_the_minimum_group_size(
+    land,
+    make_assessment,  # noqa: F811
+):
+    from referentiel.services import MIN_GROUP_SIZE
 
-    referential = services.current_referential()
-    if referential is None:
-        pytest.skip("référentiel non chargé")
+    for _ in range(MIN_GROUP_SIZE - 1):
+        make_assessment(default=3, territory=land.brest)
     block = indicators.agents_block(fresh(land.finistere))
-    assert block.assessments == 0
-    assert block.means == [] or all(mean is None for mean in block.means)
+    assert block.assessments == MIN_GROUP_SIZE - 1
+    assert block.domains and all(mean is None for mean in block.means)
+
+    make_assessment(default=3, territory=land.quimper)
+    block = indicators.agents_block(fresh(land.finistere))
+    assert block.assessments == MIN_GROUP_SIZE
+    assert all(mean == pytest.approx(3) for mean in block.means)
+    # Lyon's département has none: nothing to show, nothing leaked.
+    assert indicators.agents_block(fresh(land.rhone)).assessments == 0
+
+
+# Compare ---------------------------------------------------------------
+
+COMPARE = "/territoires/comparer/"
+
+
+def test_compare_two_territories_of_different_levels(client, land):
+    response = client.get(COMPARE, {"t": [land.finistere.slug, "Lyon (69)"]})
+    html = response.content.decode()
+    assert response.status_code == 200
+    figures = response.context["data"]["figures"]
+    assert [(f.territory, f.initiatives) for f in figures] == [
+        (land.finistere, 4),
+        (land.lyon, 2),
+    ]
+    assert "Répartitions" in html and "<svg" in html
+    assert 'value="Lyon (69)"' in html  # the chooser keeps the choice
+    assert "data-territory-search" in html
+
+
+def test_compare_csv_holds_the_whole_comparison(client, land):
+    response = client.get(
+        "/territoires/comparer/csv/", {"t": [land.finistere.slug, land.ara.slug]}
+    )
+    rows = read_csv(response)
+    assert rows[0] == ["Indicateur", "Valeur", "Finistère", "Auvergne-Rhône-Alpes"]
+    assert ["Initiatives publiées", "", "4", "2"] in rows
+    assert ["Famille (part en %)", "Libre", "50.0", "50.0"] in rows
+    assert ["Créations par année", "2015", "2", "0"] in rows
+
+
+def test_compare_without_choice_shows_the_chooser(client, land):
+    response = client.get(COMPARE)
+    assert response.status_code == 200
+    assert response.content.decode().count('name="t"') == 4
+
+
+@pytest.mark.parametrize(
+    ("chosen", "message"),
+    [
+        (["finistere-29"], "Choisissez au moins deux territoires différents"),
+        (["finistere-29", "finistere-29"], "au moins deux territoires différents"),
+        (["finistere-29", "Atlantide"], "Aucun territoire ne correspond"),
+        (
+            ["finistere-29", "bretagne-53", "france", "rhone-69", "lyon-69123"],
+            "On compare au plus 4 territoires à la fois.",
+        ),
+        (["finistere-29", "bre\x00st"], "Un caractère invalide"),
+        (["finistere-29", "<script>alert(1)</script>"], "Aucun territoire"),
+        (["finistere-29", "x" * 5000], "Aucun territoire"),
+    ],
+)
+def test_compare_bad_input_is_explained_in_french(client, land, chosen, message):
+    response = client.get(COMPARE, {"t": chosen})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert message in html
+    assert "<script>alert(1)</script>" not in html
+    assert response.context["data"] is None
+    csv_response = client.get("/territoires/comparer/csv/", {"t": chosen})
+    assert csv_response.status_code == 404
+
+
+def test_compare_rejects_post(client, land):
+    assert client.post(COMPARE).status_code == 405
+    assert client.post(land.finistere.get_absolute_url()).status_code == 405
+
+
+# Query counts ------------------------------------------------------------
+
+
+def add_initiatives(land, count: int, start: int = 0) -> None:
+    """`count` published initiatives spread over the communes, with families."""
+    communes = [land.brest, land.quimper, land.lyon]
+    categories = list(Category.objects.all())
+    made = Initiative.objects.bulk_create(
+        Initiative(
+            name=f"Lot {number}",
+            slug=f"lot-{number}",
+            summary="Une initiative.",
+            category=categories[number % len(categories)],
+            commune=communes[number % 3],
+            status=Initiative.Status.PUBLISHED,
+            economic_model="free" if number % 2 else "",
+            creation_year=2000 + number % 25,
+            stopped_year=2025 if number % 7 == 0 else None,
+        )
+        for number in range(start, start + count)
+    )
+    libre = Family.objects.get(slug="libre")
+    Initiative.families.through.objects.bulk_create(
+        Initiative.families.through(initiative_id=i.pk, family_id=libre.pk)
+        for i in made
+    )
+
+
+def queries_for(client, url) -> int:
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("role", ["anonymous", "agent"])
+def test_portrait_queries_do_not_grow_with_initiatives(client_for, land, role):
+    """Guards against a query per initiative, per child territory or per
+    breakdown value (counts are GROUP BY, children counted in one query)."""
+    client = client_for(role)
+    urls = [
+        land.france.get_absolute_url(),
+        land.finistere.get_absolute_url(),
+        land.brest.get_absolute_url(),
+    ]
+    add_initiatives(land, 10)
+    small = [queries_for(client, url) for url in urls]
+    add_initiatives(land, 490, start=10)
+    large = [queries_for(client, url) for url in urls]
+    assert small == large
+
+
+def test_compare_queries_do_not_grow_with_initiatives(client, land):
+    """Guards against a query per compared territory value or per year."""
+    url = COMPARE + "?t=finistere-29&t=lyon-69123&t=france&t=rhone-69"
+    add_initiatives(land, 10)
+    small = queries_for(client, url)
+    add_initiatives(land, 490, start=10)
+    assert queries_for(client, url) == small
