@@ -67,7 +67,11 @@ def territory_detail(request, slug):
     tables = []
     for table in data["children"]:
         rows, current = indicators.sort_children(table.rows, sort)
-        tables.append((table, rows, current))
+        # What render_choropleth(parent, rows) takes, ready for the map.
+        shapes = [
+            (c.territory, c.density, c.territory.get_absolute_url()) for c in rows
+        ]
+        tables.append((table, rows, current, shapes))
     context = {
         "territory": territory,
         **data,

@@ -18,8 +18,9 @@ def percent(value):
 
 @register.filter
 def density(value):
-    """Initiatives per 10,000 inhabitants, one decimal; « — » if unknown."""
-    return "—" if value is None else number_format(value, 1)
+    """Initiatives per 10,000 inhabitants, two decimals (départements are often
+    below one); « — » where the population is unknown."""
+    return "—" if value is None else number_format(value, 2)
 
 
 @register.filter
