@@ -330,6 +330,13 @@ def territory_compare(request):
         "query": urlencode([("t", t.slug) for t in territories]) if data else "",
     }
     if data:
+        context["evolution_chart"] = charts.bars(
+            [
+                (str(year), births)
+                for year, births, _closures in data["evolution"].years
+            ],
+            as_percent=False,
+        )
         context["bar_charts"] = [
             (b, charts.bars([(r.label, r.shares) for r in b.rows], as_percent=True))
             for b in data["breakdowns"]

@@ -65,3 +65,15 @@ def duration_fr(value):
         }
     days = round(hours / 24)
     return ngettext("%(n)s jour", "%(n)s jours", days) % {"n": days}
+
+
+@register.filter
+def compare_evolution_description(evolution, territories):
+    parts = []
+    for year, births, _closures in evolution.years:
+        counts = ", ".join(
+            f"{territory.name} {born}"
+            for territory, born in zip(territories, births, strict=False)
+        )
+        parts.append(_("%(year)s : %(counts)s") % {"year": year, "counts": counts})
+    return _("Créations par année. ") + " ; ".join(parts) + "."

@@ -354,6 +354,26 @@ def test_children_table_sorts_without_javascript(client, land):
     assert 'aria-sort="ascending"' in html
 
 
+@pytest.mark.parametrize("sort", ["<script>alert(1)</script>", "nom\x00", "x" * 500])
+def test_a_strange_sort_falls_back_to_names(client, land, sort):
+    response = client.get(land.finistere.get_absolute_url(), {"tri": sort})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in html
+    communes = html[html.index('id="communes"') :]
+    assert communes.index(">Brest</a>") < communes.index(">Quimper</a>")
+
+
+def test_france_csv_ranks_departements_by_density(client, land):
+    url = reverse("territory_csv", args=["france", "classement-departements"])
+    rows = read_csv(client.get(url))
+    # Finistère 4 / 900,000 before Rhône 2 / 1,900,000.
+    assert [row[0] for row in rows[1:]] == ["Finistère", "Rhône"]
+    assert rows[1][4] == str(round(4 * 10_000 / 900_000, 2))
+    regions = read_csv(client.get(reverse("territory_csv", args=["france", "regions"])))
+    assert ["Bretagne", "53", "3400000", "4", "0.01"] in regions
+
+
 def test_a_publication_shows_on_the_next_request(client, land, make_initiative):
     url = land.quimper.get_absolute_url()
     assert "<td>1</td>" in client.get(url).content.decode()
