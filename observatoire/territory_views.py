@@ -63,7 +63,9 @@ def territory_detail(request, slug):
             return redirect(by_code, permanent=True)
         return _not_found(request, slug)
     data = indicators.portrait(territory)
-    sort = request.GET.get("tri", "")[:20]
+    # The baromètre ranks the régions by density unless asked otherwise.
+    default = "-densite" if territory.kind == K.FRANCE else "nom"
+    sort = request.GET.get("tri", "")[:20] or default
     tables = []
     for table in data["children"]:
         rows, current = indicators.sort_children(table.rows, sort)

@@ -274,6 +274,10 @@ def test_france_portrait_is_the_barometre(client, land):
     assert "baromètre national" in html
     assert "Départements classés par densité" in html
     assert "Ce tableau repose sur 2 initiatives." in html
+    # Régions ranked by density: Bretagne 4 / 3.4 M before ARA 2 / 8 M.
+    regions = html[html.index('id="regions"') :]
+    assert regions.index(">Bretagne</a>") < regions.index(">Auvergne-Rhône-Alpes</a>")
+    assert 'aria-sort="descending"' in regions
 
 
 @pytest.mark.parametrize(
