@@ -16,9 +16,10 @@ from observatoire.fields import TerritoryField
 from observatoire.models import Territory
 
 K = Territory.Kind
-# An official code may name several kinds ("84": Vaucluse and
-# Auvergne-Rhône-Alpes): the most precise wins.
-CODE_PRIORITY = [K.FRANCE, K.COMMUNE, K.EPCI, K.DEPARTEMENT, K.REGION]
+# Eighteen two-digit codes name both a région and a département ("53":
+# Bretagne and Mayenne): the région wins, as in the bench's URLs, and its
+# portrait links to the homonym département.
+CODE_PRIORITY = [K.FRANCE, K.COMMUNE, K.EPCI, K.REGION, K.DEPARTEMENT]
 MAX_TYPED = 200
 SORT_COLUMNS = [
     ("nom", gettext_lazy("Territoire")),
@@ -89,6 +90,11 @@ def territory_detail(request, slug):
         "evolution_chart": _evolution_chart(data["evolution"]),
         "map_url": _with_territory(reverse("initiatives:map"), territory),
         "list_url": _with_territory(reverse("initiatives:list"), territory),
+        "homonym": (
+            Territory.objects.filter(kind=K.DEPARTEMENT, code=territory.code).first()
+            if territory.kind == K.REGION
+            else None
+        ),
         "agents": (
             indicators.agents_block(territory) if roles.is_agent(request.user) else None
         ),

@@ -299,6 +299,16 @@ def test_official_codes_redirect_permanently(client, land, path, target):
         assert response.url == target
 
 
+def test_a_code_shared_by_a_region_and_a_departement_goes_to_the_region(client, land):
+    mayenne = Territory.objects.create(
+        kind=K.DEPARTEMENT, code="53", name="Mayenne", slug="mayenne-53"
+    )
+    response = client.get("/territoires/53/")
+    assert response.url == "/territoires/bretagne-53/"
+    html = client.get(response.url).content.decode()
+    assert f'<a href="{mayenne.get_absolute_url()}">Mayenne</a>' in html
+
+
 def test_unknown_territory_is_a_french_404_offering_the_search(client, land):
     response = client.get("/territoires/atlantide-99999/")
     html = response.content.decode()
