@@ -454,26 +454,21 @@ def children(territory: Territory) -> list[ChildTable]:
 CHILD_SORTS = {
     "nom": lambda child: child.territory.search_name,
     "initiatives": lambda child: child.initiatives,
-    "densite": lambda child: (child.density is None, child.density or 0),
-    "population": lambda child: (
-        child.territory.population is None,
-        child.territory.population or 0,
-    ),
+    "densite": lambda child: child.density,
+    "population": lambda child: child.territory.population,
 }
 
 
 def sort_children(rows: list[Child], sort: str) -> tuple[list[Child], str]:
-    """Rows in the order ?tri= asks ("densite", "-densite"…); unknown: by name."""
+    """Rows in the order ?tri= asks ("densite", "-densite"…), unknown values
+    last in both directions; an unknown sort orders by name."""
     key = sort.removeprefix("-")
     if key not in CHILD_SORTS:
         return rows, "nom"
-    ordered = sorted(rows, key=CHILD_SORTS[key], reverse=sort.startswith("-"))
-    if sort.startswith("-") and key in ("densite", "population"):
-        # Unknown values stay at the end in both directions.
-        ordered = [r for r in ordered if CHILD_SORTS[key](r)[0] is False] + [
-            r for r in ordered if CHILD_SORTS[key](r)[0] is True
-        ]
-    return ordered, sort
+    value = CHILD_SORTS[key]
+    known = [row for row in rows if value(row) is not None]
+    unknown = [row for row in rows if value(row) is None]
+    return sorted(known, key=value, reverse=sort.startswith("-")) + unknown, sort
 
 
 def departements_ranking() -> list[Child]:
@@ -539,14 +534,11 @@ def crosstabs(territory: Territory) -> list[Crosstab]:
     for key, title, row_name, column_name in specs:
         queryset = Initiative.objects.published().filter(territory.inside("commune"))
         for name in (row_name, column_name):
-            if Initiative._meta.get_field(name).many_to_many:
+            field = Initiative._meta.get_field(name)
+            if field.many_to_many:
                 queryset = queryset.filter(**{f"{name}__isnull": False})
-            else:
-                queryset = (
-                    queryset.exclude(**{name: ""})
-                    if not Initiative._meta.get_field(name).is_relation
-                    else queryset
-                )
+            elif field.choices:
+                queryset = queryset.exclude(**{name: ""})  # « non précisé »
         cells = {
             (row[row_name], row[column_name]): row["n"]
             for row in queryset.values(row_name, column_name)
