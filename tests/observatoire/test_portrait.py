@@ -590,3 +590,15 @@ def test_compare_queries_do_not_grow_with_initiatives(client, land):
     small = queries_for(client, url)
     add_initiatives(land, 490, start=10)
     assert queries_for(client, url) == small
+
+
+def test_workshops_placed_on_a_departement_count_there_and_above(
+    land,
+    make_workshop,  # noqa: F811
+):
+    make_workshop("Atelier départemental\n\nEnjeux\n- Un\n", territory=land.finistere)
+    figures = indicators.headline(
+        [fresh(land.brest), fresh(land.finistere), fresh(land.bretagne)]
+    )
+    assert [f.workshops for f in figures] == [0, 2, 2]
+    assert [f.items["enjeux"] for f in figures] == [0, 1, 1]
