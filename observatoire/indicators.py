@@ -541,8 +541,10 @@ def crosstabs(territory: Territory) -> list[Crosstab]:
                 queryset = queryset.exclude(**{name: ""})  # « non précisé »
         cells = {
             (row[row_name], row[column_name]): row["n"]
+            # At most one many-to-many field per table, whose join values()
+            # reuses: a row is one (initiative, value) pair, counted as is.
             for row in queryset.values(row_name, column_name)
-            .annotate(n=Count("pk", distinct=True))
+            .annotate(n=Count("pk"))
             .order_by()
         }
         base = queryset.aggregate(n=Count("pk", distinct=True))["n"]
