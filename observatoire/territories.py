@@ -67,6 +67,8 @@ VALUE_KEYS = [
 # keeps one row for it, with the régions' summed population.
 FRANCE_CODE = "france"
 FRANCE_SLUG = "france"
+# Where a map of France is centred (metropolitan France's centre).
+FRANCE_CENTRE = (46.6, 2.4)
 BATCH_SIZE = 1000
 PROGRESS_EVERY = 5000
 FIX = (
@@ -128,11 +130,11 @@ def territories_load(
     }
     _check_slugs(records, existing, path=path)
 
-    report = LoadReport()
     pks = {kind: {} for kind in Territory.Kind.values}
     for (kind, code), row in existing.items():
         pks[kind][code] = row["pk"]
-    france = _france_save(records)
+    report = LoadReport()
+    france = _france_save(records, report)
     done = 0
     for kind in KIND_ORDER:
         to_create, to_update = [], []
@@ -176,18 +178,31 @@ def territories_load(
     return report
 
 
-def _france_save(records: list[dict]) -> Territory:
+def _france_save(records: list[dict], report: LoadReport) -> Territory:
     """The France row, created or brought up to date with the file's régions."""
-    population = sum(
-        record["population"] or 0
-        for record in records
-        if record["kind"] == Territory.Kind.REGION
-    )
-    france, _created = Territory.objects.update_or_create(
-        kind=Territory.Kind.FRANCE,
-        code=FRANCE_CODE,
-        defaults={"name": "France", "slug": FRANCE_SLUG, "population": population},
-    )
+    values = {
+        "name": "France",
+        "slug": FRANCE_SLUG,
+        "population": sum(
+            record["population"] or 0
+            for record in records
+            if record["kind"] == Territory.Kind.REGION
+        ),
+        "latitude": FRANCE_CENTRE[0],
+        "longitude": FRANCE_CENTRE[1],
+    }
+    kind = Territory.Kind.FRANCE
+    france = Territory.objects.filter(kind=kind, code=FRANCE_CODE).first()
+    if france is None:
+        report.created[kind] += 1
+        return Territory.objects.create(kind=kind, code=FRANCE_CODE, **values)
+    if any(getattr(france, key) != value for key, value in values.items()):
+        for key, value in values.items():
+            setattr(france, key, value)
+        france.save()
+        report.updated[kind] += 1
+    else:
+        report.unchanged[kind] += 1
     return france
 
 

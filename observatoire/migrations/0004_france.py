@@ -18,6 +18,8 @@ def add_france(apps, schema_editor):
             "search_name": "france",
             "slug": "france",
             "population": population,
+            "latitude": 46.6,
+            "longitude": 2.4,
         },
     )
     regions.update(parent=france)
