@@ -38,7 +38,7 @@ urlpatterns = [
         views.TerritoryDetailView.as_view(),
         name="territory_detail",
     ),
-    path("compte/connexion/", auth_views.LoginView.as_view(), name="login"),
+    path("compte/connexion/", views.LoginView.as_view(), name="login"),
     path("compte/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),

@@ -1,3 +1,4 @@
+from django.contrib.auth import views as auth_views
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -16,15 +17,25 @@ from observatoire.text import fold
 TERRITORY_SEARCH_LIMIT = 10
 
 
+class LoginView(auth_views.LoginView):
+    """Each role lands where its work is, unless `next` asks for a page."""
+
+    def get_default_redirect_url(self):
+        return roles.landing_url(self.request.user)
+
+
 class HomeView(TemplateView):
     template_name = "observatoire/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["figures"] = [
-            (entry.label, entry.public().count())
+        counts = [
+            (entry, entry.public().count())
             for entry in registry.registered()
             if entry.territory_field
+        ]
+        context["figures"] = [
+            (entry.count_label(count), count) for entry, count in counts
         ]
         return context
 

@@ -2,16 +2,21 @@
 entries and recording self-assessments."""
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Avg, Count
+from django.utils.translation import gettext as _
 from taggit.models import Tag
 
 from observatoire.models import Territory
 from referentiel.models import Assessment, Entry, Part, Rating, Referential, Section
+
+logger = logging.getLogger(__name__)
 
 FIXTURE_PATH = Path(settings.BASE_DIR) / "fixtures" / "referentiel" / "domino.json"
 
@@ -403,3 +408,27 @@ def assessment_aggregates(
         )
         rows[-1].is_total = True
     return domains, rows
+
+
+def assessment_send_link(*, assessment: Assessment, email: str, url: str) -> bool:
+    """Mail the private link of a self-assessment to `email`.
+
+    The address is neither stored nor logged: the person asked for one mail.
+    Returns False when the mail could not be sent, so the page can say so."""
+    body = _(
+        "Bonjour,\n\nVoici l'adresse privée de votre autodiagnostic de "
+        "coopération :\n\n%(url)s\n\nGardez-la : elle seule permet d'y revenir "
+        "et de le mettre à jour. Ne la partagez qu'avec les personnes "
+        "concernées.\n\n%(site)s"
+    ) % {"url": url, "site": settings.SITE_NAME}
+    try:
+        send_mail(
+            _("Votre autodiagnostic de coopération"),
+            body,
+            None,
+            [email],
+        )
+    except Exception:  # noqa: BLE001 — any mail failure is reported to the person
+        logger.exception("Envoi du lien d'autodiagnostic impossible")
+        return False
+    return True

@@ -15,4 +15,31 @@
       url.select();
     });
   }
+  // « Copier le lien »: hidden without JavaScript, where the selectable field
+  // and its instructions are the way to copy.
+  var status = document.querySelector("[data-copy-status]");
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) {
+      return;
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var done = function () {
+        if (status) {
+          status.textContent = status.getAttribute("data-copied");
+        }
+      };
+      field.select();
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(field.value).then(done, function () {
+          document.execCommand("copy");
+          done();
+        });
+      } else {
+        document.execCommand("copy");
+        done();
+      }
+    });
+  });
 })();

@@ -58,7 +58,7 @@ def test_dashboard_counts_the_whole_platform_then_one_territory(
     client = client_for("agent")
     everything = figures(client.get(reverse("dashboard")))
     assert everything["initiatives publiées"] == 3
-    assert everything["propositions en attente"] == 1
+    assert everything["proposition en attente"] == 1
 
     finistere = client.get(reverse("dashboard"), {"territory": "Finistère (29)"})
     assert finistere.context["territory"] == geo.finistere
@@ -132,7 +132,7 @@ def test_workshop_figures_count_published_content_only(client_for, geo, workshop
     assert everything["points de vigilance"] == 5
     assert "ateliers en brouillon" not in everything
     bretagne = figures(agent.get(reverse("dashboard"), {"territory": "Bretagne"}))
-    assert bretagne["ateliers publiés"] == 1
+    assert bretagne["atelier publié"] == 1
     assert bretagne["points de vigilance"] == 3
 
 
@@ -140,7 +140,7 @@ def test_workshop_figures_count_published_content_only(client_for, geo, workshop
 def test_facilitators_see_their_drafts_count(client_for, workshops):
     assert (
         figures(client_for("facilitator").get(reverse("dashboard")))[
-            "ateliers en brouillon"
+            "atelier en brouillon"
         ]
         == 1
     )
