@@ -46,15 +46,17 @@ def dashboard(request):
     """The team's private dashboard: each app's indicators, for the whole platform
     or inside one territory."""
     form = DashboardForm(request.GET or None)
-    territory = form.cleaned_data["territory"] if form.is_valid() else None
+    if form.is_bound and not form.is_valid():
+        # No figures under a territory that could not be understood: the whole
+        # platform's would read as that territory's.
+        blocks, territory = [], None
+    else:
+        territory = form.cleaned_data["territory"] if form.is_bound else None
+        blocks = registry.indicators(territory, request.user)
     return render(
         request,
         "observatoire/dashboard.html",
-        {
-            "form": form,
-            "territory": territory,
-            "blocks": registry.indicators(territory, request.user),
-        },
+        {"form": form, "territory": territory, "blocks": blocks},
     )
 
 
@@ -101,7 +103,9 @@ def territory_search(request):
         results = [
             {
                 "id": territory.pk,
+                "slug": territory.slug,
                 "label": territory.label,
+                "kind_label": territory.get_kind_display(),
                 "code": territory.code,
                 "kind": territory.kind,
                 "postal_codes": territory.postal_code_list,

@@ -42,6 +42,7 @@ from initiatives.filters import (
 from initiatives.forms import PlaceForm
 from initiatives.models import Category, Initiative
 from observatoire import pagecache, registry, roles, versions
+from observatoire.fields import CHOSEN_SUFFIX
 from observatoire.pagination import KeysFirstPaginator
 
 PAGE_SIZE = 20
@@ -64,6 +65,7 @@ def _place_redirect(request, place_form: PlaceForm):
         return None
     data = request.GET.copy()
     data.pop("lieu")
+    data.pop("lieu" + CHOSEN_SUFFIX, None)
     data.pop("page", None)
     data["territoire"] = place_form.cleaned_data["lieu"].slug
     return redirect(f"{request.path}?{data.urlencode()}")
@@ -95,7 +97,24 @@ class InitiativeListView(FilterView):
 
     paginator_class = KeysFirstPaginator
 
+    def filter_error(self) -> bool:
+        """A filter value or a typed place that could not be understood.
+
+        Then nothing is listed: dropping the faulty value would show the whole
+        inventory under a heading that reads as if it were filtered."""
+        return bool(self.place_form.errors) or (
+            self.filterset.is_bound and not self.filterset.is_valid()
+        )
+
     def paginate_queryset(self, queryset, page_size):
+        if self.filter_error():
+            queryset = queryset.none()
+            self.facets = []
+            paginator = self.get_paginator(queryset, page_size)
+            paginator.count = 0
+            page = paginator.get_page(1)
+            self.page_invalid = False
+            return paginator, page, page.object_list, False
         # A wrong or out-of-range page number shows the nearest page, not a 404.
         paginator = self.get_paginator(queryset, page_size)
         if self.with_facets:
@@ -116,6 +135,7 @@ class InitiativeListView(FilterView):
             filter_query=_filter_query(self.request),
             page_invalid=getattr(self, "page_invalid", False),
             place_form=self.place_form,
+            filter_error=self.filter_error(),
         )
         return context
 
@@ -229,8 +249,10 @@ def _markers(filterset) -> dict:
     index = {pk: position for position, (pk, *_rest) in enumerate(categories)}
     scale = MAP_COORDINATE_SCALE
     # Integers from the database: no float to round per marker in Python.
+    # Under a filter error, no marker: the whole map would pass for filtered.
+    initiatives = filterset.queryset.none() if filterset.errors else filterset.qs
     rows = list(
-        filterset.qs.filter(latitude__isnull=False)
+        initiatives.filter(latitude__isnull=False)
         .order_by("pk")
         .annotate(
             lat=Cast(Round(F("latitude") * scale), IntegerField()),
