@@ -4,9 +4,12 @@ import re
 import unicodedata
 from collections.abc import Collection
 from decimal import ROUND_HALF_UP, Decimal
+from html import unescape
 
+import markdown
 from django.db.models import QuerySet
 from django.utils.formats import number_format
+from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 
@@ -55,3 +58,12 @@ def decimal(value: float, places: int = 1) -> str:
 def share(fraction: float) -> str:
     """A fraction as a French percentage without the sign: 0.256 → « 25,6 »."""
     return decimal(fraction * 100, 1)
+
+
+def plain_text(markdown_text: str) -> str:
+    """Markdown as the plain text a reader sees: no `**`, no `#`, no markup;
+    paragraphs kept on their own lines."""
+    html = markdown.markdown(markdown_text, extensions=["sane_lists"])
+    html = re.sub(r"</(p|li|h\d|blockquote|pre)>", "\n", html)
+    text = unescape(strip_tags(html))
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())

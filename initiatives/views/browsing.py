@@ -20,9 +20,11 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
+from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -136,6 +138,11 @@ class InitiativeListView(FilterView):
             page_invalid=getattr(self, "page_invalid", False),
             place_form=self.place_form,
             filter_error=self.filter_error(),
+            active_filters=sum(
+                1
+                for name in self.filterset.filters
+                if name != "tri" and any(self.request.GET.getlist(name))
+            ),
         )
         return context
 
@@ -299,6 +306,8 @@ def map_popup(request, pk):
 
 EXPORT_FORMATS = {
     "csv": ("text/csv; charset=utf-8", exports.csv_lines),
+    # For a person with a spreadsheet: French headers, dates and decimals.
+    "tableur.csv": ("text/csv; charset=utf-8", exports.spreadsheet_lines),
     "geojson": ("application/geo+json", exports.geojson_chunks),
     "json": ("application/json", exports.json_chunks),
 }
@@ -323,9 +332,32 @@ def export(request, fmt):
         )
     content_type, chunks = EXPORT_FORMATS[fmt]
     response = StreamingHttpResponse(chunks(filterset.qs), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="initiatives.{fmt}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{export_filename(filterset, fmt)}"'
+    )
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def export_filename(filterset, fmt: str) -> str:
+    """« initiatives_finistere-29_jardin-partage_2026-12-01.csv »: what the
+    file holds and when, so that two downloads never overwrite each other."""
+    parts = ["initiatives"]
+    for name, value in sorted(valid_values(filterset).items()):
+        if name == "tri" or not value:
+            continue
+        if name == "q":
+            parts.append(slugify(value)[:30])
+        elif hasattr(value, "slug"):
+            parts.append(value.slug)
+        elif isinstance(value, str):
+            parts.append(slugify(value))
+        else:
+            parts.extend(getattr(item, "slug", slugify(str(item))) for item in value)
+    parts.append(timezone.localdate().isoformat())
+    extension = "csv" if fmt.endswith("csv") else fmt
+    stem = "_".join(part for part in parts if part)[:150]
+    return f"{stem}.{extension}"
 
 
 class OpenDataView(TemplateView):

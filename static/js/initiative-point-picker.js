@@ -12,6 +12,14 @@
   holder.hidden = false;
 
   var map = L.map("point-picker-map").setView(config.center, config.zoom);
+  // The picker sits in a folded <details>: a map drawn while hidden has no
+  // size, so it is measured again when the person unfolds it.
+  var fold = holder.closest("details");
+  if (fold) {
+    fold.addEventListener("toggle", function () {
+      if (fold.open) { map.invalidateSize(); fromFields(); }
+    });
+  }
   L.tileLayer(config.tileUrl, { attribution: config.attribution, maxZoom: 19 }).addTo(map);
   var marker = null;
 
