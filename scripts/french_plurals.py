@@ -27,8 +27,11 @@ def fill(text: str) -> tuple[str, int]:
         if not match:
             continue
         singular, plural, first, second = match.groups()
-        if first.strip() != '""' or second.strip() != '""':
-            continue  # already translated by hand: keep it
+        fuzzy = re.search(r"^#,.*\bfuzzy\b", entry, re.M)
+        if not fuzzy and (first.strip() != '""' or second.strip() != '""'):
+            continue  # translated by hand: keep it
+        # Empty, or guessed by msgmerge from a similar message (fuzzy): the
+        # source's own forms.
         entries[index] = (
             entry[: match.start()]
             + f"msgid {singular}\nmsgid_plural {plural}\n"
@@ -36,10 +39,24 @@ def fill(text: str) -> tuple[str, int]:
             + entry[match.end() :]
         )
         # A fuzzy entry would be skipped by msgfmt.
-        entries[index] = (
-            entries[index].replace("#, fuzzy, ", "#, ").replace("#, fuzzy\n", "")
+        # Nor is the guess's source (the "#|" lines) worth keeping.
+        entries[index] = re.sub(
+            r"^#\| .*\n",
+            "",
+            entries[index].replace("#, fuzzy, ", "#, ").replace("#, fuzzy\n", ""),
+            flags=re.M,
         )
         filled += 1
+    for index, entry in enumerate(entries):
+        # A singular message msgmerge guessed from a similar one: the
+        # interface is French already, so the guess is wrong; emptied.
+        if (
+            re.search(r"^#,.*\bfuzzy\b", entry, re.M)
+            and 'msgid ""\nmsgstr ""' not in entry
+        ):
+            entry = re.sub(r"^#\| .*\n", "", entry, flags=re.M)
+            entry = entry.replace("#, fuzzy, ", "#, ").replace("#, fuzzy\n", "")
+            entries[index] = re.sub(r"\nmsgstr (.|\n)*$", '\nmsgstr ""', entry)
     text = "\n\n".join(entries)
     # The header is fuzzy until someone fills it: msgfmt would drop the
     # Plural-Forms line with it.
