@@ -1,6 +1,6 @@
 // Self-assessment result: a print button (printing also works from the browser
-// menu, so the button only appears when JavaScript runs), and selecting the
-// private address in one click to copy it.
+// menu, so the button only appears when JavaScript runs), selecting the
+// private address in one click, and « Copier le lien ».
 (function () {
   "use strict";
   document.querySelectorAll("[data-print]").forEach(function (button) {
@@ -31,14 +31,18 @@
         }
       };
       field.select();
-      if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(field.value).then(done, function () {
-          document.execCommand("copy");
-          done();
-        });
-      } else {
-        document.execCommand("copy");
+      // The selection copied within the click itself works everywhere; the
+      // asynchronous clipboard API is the fallback.
+      var copied = false;
+      try {
+        copied = document.execCommand("copy");
+      } catch (error) {
+        copied = false;
+      }
+      if (copied) {
         done();
+      } else if (navigator.clipboard) {
+        navigator.clipboard.writeText(field.value).then(done);
       }
     });
   });
