@@ -8,7 +8,6 @@ from difflib import SequenceMatcher
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from initiatives import geocoding
 from initiatives.models import ChangeProposal, Initiative, ModerationEvent
-from observatoire import roles
+from observatoire import mail, roles
 from observatoire.images import ProcessedImage, delete_on_commit
 from observatoire.text import fold
 
@@ -411,17 +410,9 @@ def _notify_moderators(subject: str, body: str) -> None:
     _mail(emails, subject, body)
 
 
-def _mail(recipients: list[str], subject: str, body: str) -> None:
-    recipients = [r for r in recipients if r]
-    if not recipients:
-        return
-    try:
-        # One message per recipient: moderators never see each other's address.
-        for recipient in recipients:
-            send_mail(subject, body, None, [recipient])
-    except OSError:
-        # The decision is saved; a mail server outage must not undo it.
-        logger.exception("Envoi du courriel « %s » impossible", subject)
+def _mail(recipients: list[str], subject: str, body: str) -> bool:
+    # The record or decision is saved whatever happens to the mail.
+    return mail.send(to=recipients, subject=subject, body=body)
 
 
 def _absolute(name: str, *args) -> str:
