@@ -37,6 +37,10 @@ SCALAR_FIELDS = tuple(name for name in EDITED_FIELDS if name not in MANY_FIELDS)
 
 def initiative_submit(*, data: dict, image: ProcessedImage | None = None) -> Initiative:
     """Store a public submission as pending, then tell the submitter and moderators."""
+    # Before the transaction: the geocoder is a network call of up to
+    # GEOCODER_TIMEOUT seconds, which must not hold a database lock (SQLite's
+    # write lock in IMMEDIATE mode, row locks on PostgreSQL).
+    data = _with_coordinates(data)
     initiative = _create_pending(data=data, image=image)
     _mail(
         [initiative.submitter_email],
@@ -58,6 +62,20 @@ def initiative_submit(*, data: dict, image: ProcessedImage | None = None) -> Ini
     return initiative
 
 
+def _with_coordinates(data: dict) -> dict:
+    """`data` with coordinates found from the address when none were given."""
+    if data.get("latitude") is not None or data.get("longitude") is not None:
+        return data
+    if not data.get("address"):
+        return data
+    found = geocoding.geocode(
+        data["address"], citycode=getattr(data.get("commune"), "code", "")
+    )
+    if found is None:
+        return data
+    return {**data, "latitude": found.latitude, "longitude": found.longitude}
+
+
 @transaction.atomic
 def _create_pending(*, data: dict, image: ProcessedImage | None) -> Initiative:
     initiative = Initiative(
@@ -69,12 +87,6 @@ def _create_pending(*, data: dict, image: ProcessedImage | None) -> Initiative:
         status=Initiative.Status.PENDING,
         source=_("Proposition publique"),
     )
-    if not initiative.has_coordinates and initiative.address:
-        found = geocoding.geocode(
-            initiative.address, citycode=getattr(initiative.commune, "code", "")
-        )
-        if found:
-            initiative.latitude, initiative.longitude = found.latitude, found.longitude
     initiative.full_clean(exclude=["slug", "image", "thumbnail"])
     if image is not None:
         # Written once the record is known valid, so bad input stores no file.
