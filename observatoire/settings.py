@@ -175,7 +175,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", _("Français")), ("en", _("Anglais"))]
+# French only until a translation ships: listing English here gave browsers
+# asking for it English dates and numbers amid French text. LocaleMiddleware
+# stays, so adding a translated language is this one line.
+LANGUAGES = [("fr", _("Français"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = envstr("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
