@@ -65,11 +65,12 @@ class AntiAbuseMixin(forms.Form):
                 return
         super().full_clean()
 
-    def refuse(self, error) -> None:
-        """Show `error` for the whole form without cleaning any field."""
+    def refuse(self, error, *, field: str | None = None) -> None:
+        """Show `error` (on the whole form, or on `field`) without cleaning any
+        field."""
         self._errors = ErrorDict()
         self.cleaned_data = {}
-        self.add_error(None, error)
+        self.add_error(field, error)
 
     def _abuse_problem(self) -> ValidationError | None:
         if self.data.get("contact_url"):

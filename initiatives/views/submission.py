@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 from initiatives import geocoding, services
 from initiatives.forms import ChangeProposalForm, InitiativeSubmissionForm
 from initiatives.models import Initiative
-from observatoire import ratelimit
+from observatoire import ratelimit, uploads
 
 # Per client and kind of form, an hour at a time: a few sends, and many more
 # posts in all, valid or not (generous for a person correcting mistakes, short
@@ -57,7 +57,10 @@ def submit(request):
     status = 200
     if request.method == "POST":
         form = InitiativeSubmissionForm(request.POST, request.FILES)
-        if _rate_limited(request, "submit", form):
+        if uploads.refused(request):
+            form.refuse(uploads.too_large_message(), field="image")
+            status = 413
+        elif _rate_limited(request, "submit", form):
             form.refuse(str(RATE_LIMIT_MESSAGE))
             status = 429
         elif form.is_valid():
