@@ -387,3 +387,33 @@ def test_refused_posts_decode_no_image(client, geo, decoded):
     )
     assert response.status_code == 400
     assert decoded == ["photo.jpg"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_token_replayed_at_once_is_accepted_once():
+    """Ten simultaneous posts of one token: the shared cache's add() lets one
+    through (Redis SET NX; the database cache's unique key)."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor == "sqlite":
+        pytest.skip("in-memory SQLite cannot take concurrent writers (see ratelimit)")
+    token = forms.make_started_token(time.time() - 60)
+    barrier = threading.Barrier(10)
+    problems = []
+
+    def one():
+        try:
+            form = forms.AntiAbuseMixin({"started": token})
+            barrier.wait()
+            problems.append(form._abuse_problem())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=one) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [p is None for p in problems].count(True) == 1

@@ -66,3 +66,19 @@ def test_a_failing_mail_server_is_logged_and_reported(settings, caplog, backend)
     settings.EMAIL_BACKEND = f"tests.observatoire.test_mail.{backend}"
     assert send(to=["anne@example.org"], subject="Sujet", body="B") is False
     assert "Envoi du courriel « Sujet » impossible" in caplog.text
+
+
+def test_every_mail_of_the_site_goes_through_the_helper():
+    """A send_mail() elsewhere would bring back the 500 on a line break."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    senders = ("send_mail(", "send_mass_mail(", "EmailMessage(", "mail_admins(")
+    found = [
+        str(path.relative_to(root))
+        for app in ("observatoire", "initiatives", "referentiel", "ateliers")
+        for path in (root / app).rglob("*.py")
+        if path != root / "observatoire" / "mail.py"
+        and any(sender in path.read_text() for sender in senders)
+    ]
+    assert found == []
