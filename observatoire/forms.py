@@ -1,3 +1,5 @@
+import logging
+
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
@@ -7,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from observatoire import ratelimit
 from observatoire.fields import TerritoryField
 from observatoire.models import Territory
+
+logger = logging.getLogger(__name__)
 
 # Failed logins, counted per account (whatever the address: a botnet) and per
 # address (whatever the account: password spraying), in the shared rate-limit
@@ -52,6 +56,13 @@ class ThrottledLoginMixin:
             if self.user_cache is None and username:
                 for limit in self._login_limits(username):
                     ratelimit.hit(self.request, **limit)
+                    if ratelimit.reached(self.request, **limit):
+                        logger.warning(
+                            "Connexions bloquées (%s) : compte %r, adresse %s",
+                            limit["scope"],
+                            username[:150],
+                            ratelimit.client_ip(self.request),
+                        )
             raise
 
     @staticmethod

@@ -27,7 +27,7 @@ def post(client, url, username, password, ip="203.0.113.5"):
 
 @pytest.mark.parametrize("url", LOGINS)
 def test_the_right_password_is_refused_after_too_many_failures(
-    client, make_user, clock, url
+    client, make_user, clock, url, caplog
 ):
     make_user("superuser", username="anne")
     for _ in range(forms.LOGIN_FAILURES_PER_ACCOUNT):
@@ -36,6 +36,7 @@ def test_the_right_password_is_refused_after_too_many_failures(
     response = post(client, url, "anne", "motdepasse-de-test")
     assert LOCKED in response.content.decode()
     assert "_auth_user_id" not in client.session
+    assert "Connexions bloquées (login:account) : compte 'anne'" in caplog.text
 
     # The lock ends with its window, without anyone doing anything.
     clock.value += forms.LOGIN_LOCK_SECONDS
