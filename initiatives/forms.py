@@ -42,8 +42,9 @@ class AntiAbuseMixin(forms.Form):
     form token, all explained in plain words when they trigger (a person may
     have autofill on, or have clicked twice).
 
-    These checks run first and alone: a robot's post, or a replayed one, costs
-    no field cleaning (image decoding included)."""
+    These checks run first: when one fails, the fields are still checked so
+    that a person sees every mistake at once, but costly cleaning (image
+    decoding) is skipped (see `abuse_error`)."""
 
     contact_url = forms.CharField(
         label=_("Ne remplissez pas ce champ (il sert à détecter les robots)"),
@@ -52,18 +53,18 @@ class AntiAbuseMixin(forms.Form):
     )
     started = forms.CharField(widget=forms.HiddenInput, required=False)
 
+    abuse_error: ValidationError | None = None
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["started"] = make_started_token()
 
     def full_clean(self):
-        if self.is_bound:
-            problem = self._abuse_problem()
-            if problem is not None:
-                self.refuse(problem)
-                return
+        self.abuse_error = self._abuse_problem() if self.is_bound else None
         super().full_clean()
+        if self.abuse_error is not None:
+            self.add_error(None, self.abuse_error)
 
     def refuse(self, error, *, field: str | None = None) -> None:
         """Show `error` (on the whole form, or on `field`) without cleaning any
@@ -296,7 +297,8 @@ class InitiativeSubmissionForm(CoordinatesMixin, AntiAbuseMixin, InitiativeField
 
     def clean_image(self):
         upload = self.cleaned_data.get("image")
-        if not upload:
+        if not upload or self.abuse_error is not None:
+            # Nothing to decode for a post refused anyway (robot, replay).
             return None
         return process_uploaded_image(upload, max_bytes=IMAGE_MAX_BYTES)
 
