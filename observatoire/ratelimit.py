@@ -21,6 +21,8 @@ from django.core.cache.backends.db import DatabaseCache
 from django.db import connection
 from django.utils.crypto import salted_hmac
 
+from observatoire.models import RateLimitCounter
+
 
 def client_ip(request) -> str:
     """The visitor's address, also behind TRUSTED_PROXIES reverse proxies.
@@ -95,8 +97,6 @@ def _increment(name: str, *, expires: datetime) -> int:
 
 
 def _increment_row(name: str, *, expires: datetime) -> int:
-    from observatoire.models import RateLimitCounter
-
     table = connection.ops.quote_name(RateLimitCounter._meta.db_table)
     key, count = connection.ops.quote_name("key"), connection.ops.quote_name("count")
     with connection.cursor() as cursor:
@@ -118,8 +118,6 @@ def _increment_row(name: str, *, expires: datetime) -> int:
 
 def _current(name: str) -> int:
     if _in_database():
-        from observatoire.models import RateLimitCounter
-
         return (
             RateLimitCounter.objects.filter(key=name, expires__gt=_now())
             .values_list("count", flat=True)
