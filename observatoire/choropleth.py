@@ -114,7 +114,10 @@ class LegendClass:
 
 
 def _format(value: float, decimals: int) -> str:
-    return number_format(value, decimals, use_l10n=True, force_grouping=True)
+    # number_format cuts a float's extra decimals off: round them first.
+    return number_format(
+        round(value, decimals), decimals, use_l10n=True, force_grouping=True
+    )
 
 
 def render_choropleth(
