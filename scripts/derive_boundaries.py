@@ -15,11 +15,17 @@ only, like derive_territories.py.
 The source only has commune outlines: départements, régions and EPCI are the
 union of their communes. Neighbouring communes share their vertices exactly in
 ADMIN EXPRESS, so the union is the set of edges used by one member only.
+Holes of a union that no outside commune fills are gaps in the source (a few
+communes nouvelles come with the outline of one of their former communes
+only, four communes of the Cantal with none): they are filled.
 
 Simplification keeps shared borders shared: outlines are cut into arcs at the
 vertices where three or more borders meet (as TopoJSON does) and each arc is
 simplified once with Douglas–Peucker, in a canonical direction, so neighbours
 get the same simplified border and no gap or overlap appears between them.
+Rings smaller than a square of twice the tolerance are dropped (islets, and
+slivers where two neighbours' vertices do not match), except a territory's
+largest ring, so that every territory keeps a shape.
 
 Output, in DIR:
 - france.json.gz: régions and départements, metropolitan France in Lambert-93,
@@ -84,20 +90,36 @@ def equirectangular(latitude: float):
 
 
 def open_rings(polygons, project) -> list[list[tuple]]:
-    """All rings of WKB polygons, projected, without the closing vertex."""
+    """All rings of WKB polygons, projected, without the closing vertex.
+
+    Outlines turn one way and holes the other, so that unions keep that rule
+    and the maps can fill with the nonzero rule: where two neighbours' vertices
+    do not match, both outlines stay in the union, and nonzero (unlike evenodd)
+    still fills the overlap.
+    """
     rings = []
     for polygon in polygons:
-        for ring in polygon:
+        for index, ring in enumerate(polygon):
             points = [project(x, y) for x, y in ring]
             if points and points[0] == points[-1]:
                 points.pop()
             if len(points) >= 3:
+                if (signed_area(points) > 0) != (index == 0):
+                    points.reverse()
                 rings.append(points)
     return rings
 
 
-def union(members: list[list[list[tuple]]]) -> list[list[tuple]]:
-    """Outline of several shapes (lists of rings): the edges used only once."""
+def union(
+    members: list[list[list[tuple]]],
+    *,
+    codes: frozenset = frozenset(),
+    owners: dict | None = None,
+) -> list[list[tuple]]:
+    """Outline of several shapes (lists of rings): the edges used only once.
+
+    `codes` are the member communes, `owners` the communes of each vertex.
+    """
     count = defaultdict(int)
     directed = []
     for rings in members:
@@ -122,18 +144,32 @@ def union(members: list[list[list[tuple]]]) -> list[list[tuple]]:
                 point = outgoing[point].pop()
             if len(ring) >= 3:
                 rings.append(ring)
-    return rings
+    if owners is None:
+        return rings
+    # A hole is an enclave when its border belongs to outside communes too;
+    # otherwise it is a gap in the source (an outline missing or incomplete,
+    # such as the four communes of the Cantal): the whole is filled.
+    return [
+        ring
+        for ring in rings
+        if signed_area(ring) > 0
+        or sum(1 for p in ring if owners.get(p, codes) - codes) >= len(ring) / 2
+    ]
 
 
-def area(ring) -> float:
+def signed_area(ring) -> float:
     x0, y0 = ring[0]
-    return abs(
+    return (
         sum(
             (a[0] - x0) * (b[1] - y0) - (b[0] - x0) * (a[1] - y0)
             for a, b in zip(ring, ring[1:] + ring[:1], strict=True)
         )
         / 2
     )
+
+
+def area(ring) -> float:
+    return abs(signed_area(ring))
 
 
 def douglas_peucker(points: list[tuple], tolerance: float) -> list[tuple]:
@@ -184,6 +220,10 @@ def simplify(shapes: dict, tolerance: float) -> dict:
     for key, rings in shapes.items():
         kept = []
         for ring in rings:
+            # Islets, and the slivers left where two neighbours' vertices do
+            # not quite match, are too small to see at this tolerance.
+            if area(ring) < (2 * tolerance) ** 2:
+                continue
             anchors = [i for i, p in enumerate(ring) if p in junction]
             if not anchors:
                 # An island or an enclave: anchor it on its smallest vertex.
@@ -196,11 +236,7 @@ def simplify(shapes: dict, tolerance: float) -> dict:
             for a, b in zip(anchors, anchors[1:], strict=False):
                 simple += arc(closed[a : b + 1])[:-1]
             if len(simple) < 3:
-                # Too small for the tolerance: a triangle of its extreme points
-                # if it is worth a pixel, else dropped.
-                if area(ring) < tolerance**2:
-                    continue
-                simple = triangle(ring)
+                simple = triangle(ring)  # thin but visible: keep its extent
             kept.append(simple)
         if not kept:  # never lose a whole territory
             kept = [triangle(max(rings, key=area))]
@@ -342,20 +378,35 @@ def derive(wheel: Path, territories: Path, output: Path) -> dict[str, int]:
 
     output.mkdir(parents=True, exist_ok=True)
     sizes = {}
-    departement_rings = {}
+    departement_rings, projected, owners = {}, {}, defaultdict(set)
     for departement in sorted(by_departement):
         project = projection(departement)
-        shapes = {
+        projected[departement] = {
             c["code"]: open_rings(outlines[c["code"]], project)
             for c in by_departement[departement]
             if c["code"] in outlines
         }
+        for code, rings in projected[departement].items():
+            for ring in rings:
+                for point in ring:
+                    owners[point].add(code)
+    for departement in sorted(by_departement):
+        shapes = projected[departement]
         members = defaultdict(list)
         for c in by_departement[departement]:
             if c["code"] in shapes and c["epci"]:
-                members[c["epci"]].append(shapes[c["code"]])
-        epcis = {siren: union(parts) for siren, parts in members.items()}
-        departement_rings[departement] = union(list(shapes.values()))
+                members[c["epci"]].append(c["code"])
+        epcis = {
+            siren: union(
+                [shapes[code] for code in codes],
+                codes=frozenset(codes),
+                owners=owners,
+            )
+            for siren, codes in members.items()
+        }
+        departement_rings[departement] = union(
+            list(shapes.values()), codes=frozenset(shapes), owners=owners
+        )
         keyed = {("commune", k): v for k, v in shapes.items()}
         keyed |= {("epci", k): v for k, v in epcis.items()}
         simple = simplify(keyed, COMMUNES_TOLERANCE)
@@ -381,7 +432,13 @@ def derive(wheel: Path, territories: Path, output: Path) -> dict[str, int]:
     by_region = defaultdict(list)
     for (_, d), rings in metro.items():
         by_region[region_of[d]].append(rings)
-    metro |= {("region", r): union(parts) for r, parts in by_region.items()}
+    region_codes = defaultdict(set)
+    for departement, shapes in projected.items():
+        region_codes[region_of[departement]].update(shapes)
+    metro |= {
+        ("region", r): union(parts, codes=frozenset(region_codes[r]), owners=owners)
+        for r, parts in by_region.items()
+    }
     simple = simplify(metro, FRANCE_TOLERANCE)
     min_x, min_y, _, max_y = bounds(simple)
     left = INSET_SIDE + 2 * INSET_GAP

@@ -258,3 +258,23 @@ def test_loaded_territories_all_have_a_shape_but_the_four_without_outline(
             missing.add(territory.code)
 
     assert missing == WITHOUT_OUTLINE
+
+
+def rings(shape):
+    return shape[4].count("z")
+
+
+def test_unions_fill_the_source_gaps_and_keep_real_enclaves():
+    france = boundaries("france")
+
+    # Cantal: four communes without outline; Deux-Sèvres: a commune nouvelle
+    # with the outline of one former commune only. Both drawn whole.
+    assert rings(france["departement"]["15"]) == 1
+    assert rings(france["departement"]["79"]) == 1
+    # Inland régions without islands are one ring (no seam between départements).
+    for region in ("11", "24", "27", "44"):
+        assert rings(france["region"][region]) == 1, region
+    # The Enclave des papes (Valréas, Vaucluse) stays a hole in the Drôme.
+    assert rings(france["departement"]["26"]) == 2
+    assert rings(france["departement"]["84"]) == 2
+    assert rings(france["region"]["84"]) == 2  # Auvergne-Rhône-Alpes
