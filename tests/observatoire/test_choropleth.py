@@ -278,3 +278,18 @@ def test_unions_fill_the_source_gaps_and_keep_real_enclaves():
     assert rings(france["departement"]["26"]) == 2
     assert rings(france["departement"]["84"]) == 2
     assert rings(france["region"]["84"]) == 2  # Auvergne-Rhône-Alpes
+
+
+def test_drawing_saved_territories_makes_no_query(geo, django_assert_num_queries):
+    """Guards against reading each child's parent (a query per commune) to find
+    its département's file: the commune code says it."""
+    rows = [(geo.brest, 4.0, "/brest/"), (geo.quimper, None, "/quimper/")]
+
+    with django_assert_num_queries(0):
+        html = render_choropleth(geo.finistere, rows, caption="Finistère")
+
+    labels = [a.get("aria-label") for a in links(parse(html))]
+    assert labels == [
+        "Brest : 4,0 initiatives pour 10 000 habitants",
+        "Quimper : pas de donnée",
+    ]
