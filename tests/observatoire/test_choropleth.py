@@ -24,8 +24,6 @@ SVG = "{http://www.w3.org/2000/svg}"
 TERRITORIES_FILE = (
     settings.BASE_DIR / "fixtures" / "territories" / "territories.jsonl.gz"
 )
-# The four communes of the Cantal that the source ships without any outline.
-WITHOUT_OUTLINE = {"15031", "15035", "15047", "15171"}
 
 
 @pytest.fixture(scope="module")
@@ -234,30 +232,6 @@ def test_every_region_and_departement_has_a_shape(records):
     for r in records:
         if r["kind"] in (K.REGION, K.DEPARTEMENT):
             assert shape_of(place(r["kind"], r["code"], r["name"]), None), r["code"]
-
-
-@pytest.mark.slow
-def test_loaded_territories_all_have_a_shape_but_the_four_without_outline(
-    full_territories, db
-):
-    """Through the loader: the shapes match the Territory rows of the database."""
-    missing = set()
-    # By code: one département's file after the other (the loader keeps 32).
-    communes = (
-        Territory.objects.filter(kind=K.COMMUNE)
-        .select_related("parent", "epci")
-        .order_by("code")
-    )
-    for commune in communes.iterator(chunk_size=5000):
-        if shape_of(commune, commune.parent) is None:
-            missing.add(commune.code)
-        if commune.epci and shape_of(commune.epci, commune.parent) is None:
-            missing.add(commune.epci.code)
-    for territory in Territory.objects.filter(kind__in=[K.REGION, K.DEPARTEMENT]):
-        if shape_of(territory, territory.parent) is None:
-            missing.add(territory.code)
-
-    assert missing == WITHOUT_OUTLINE
 
 
 def rings(shape):
