@@ -2,21 +2,18 @@
 entries and recording self-assessments."""
 
 import json
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Avg, Count
 from django.utils.translation import gettext as _
 from taggit.models import Tag
 
+from observatoire import mail
 from observatoire.models import Territory
 from referentiel.models import Assessment, Entry, Part, Rating, Referential, Section
-
-logger = logging.getLogger(__name__)
 
 FIXTURE_PATH = Path(settings.BASE_DIR) / "fixtures" / "referentiel" / "domino.json"
 
@@ -421,14 +418,6 @@ def assessment_send_link(*, assessment: Assessment, email: str, url: str) -> boo
         "et de le mettre à jour. Ne la partagez qu'avec les personnes "
         "concernées.\n\n%(site)s"
     ) % {"url": url, "site": settings.SITE_NAME}
-    try:
-        send_mail(
-            _("Votre autodiagnostic de coopération"),
-            body,
-            None,
-            [email],
-        )
-    except Exception:  # noqa: BLE001 — any mail failure is reported to the person
-        logger.exception("Envoi du lien d'autodiagnostic impossible")
-        return False
-    return True
+    return mail.send(
+        to=[email], subject=_("Votre autodiagnostic de coopération"), body=body
+    )
