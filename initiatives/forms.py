@@ -1,6 +1,8 @@
 import copy
 import hashlib
 import time
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from django import forms
 from django.core import signing
@@ -35,6 +37,33 @@ def make_started_token(at: float | None = None) -> str:
         [int(at if at is not None else time.time()), get_random_string(16)],
         salt=TOKEN_SALT,
     )
+
+
+@dataclass
+class FormSection:
+    """A group of fields of a long form. A folded one is a collapsed
+    <details>, opened when it holds an answer or an error, so that nothing
+    typed or wrong is ever hidden; `coordinates` go behind « placer sur la
+    carte » with the map picker."""
+
+    legend: str
+    fields: list
+    folded: bool = False
+    coordinates: list = dataclass_field(default_factory=list)
+
+    @staticmethod
+    def _filled(fields) -> bool:
+        return any(
+            field.errors or field.value() not in (None, "", []) for field in fields
+        )
+
+    @property
+    def open(self) -> bool:
+        return not self.folded or self._filled(self.fields)
+
+    @property
+    def coordinates_open(self) -> bool:
+        return self._filled(self.coordinates)
 
 
 class AntiAbuseMixin(forms.Form):
@@ -208,8 +237,8 @@ class InitiativeFieldsMixin(forms.ModelForm):
             "summary": _("Une ou deux phrases, 300 caractères au plus."),
             "address": _("Numéro et rue ; sert à placer l'initiative sur la carte."),
             "latitude": _(
-                "Facultatif : cliquez sur la carte, tapez-la (ex. 48.39) ou "
-                "laissez vide pour la chercher depuis l'adresse."
+                "Facultatif : tapez-la (ex. 48.39) ou laissez vide pour la "
+                "chercher depuis l'adresse."
             ),
             "longitude": _("Facultatif, par exemple -4.49."),
         }
@@ -265,13 +294,16 @@ class InitiativeSubmissionForm(CoordinatesMixin, AntiAbuseMixin, InitiativeField
         },
     )
 
+    # (legend, fields, folded): the optional groups fold away, so that on a
+    # phone the form is its required fields plus a few one-line summaries.
     FIELDSETS = [
         (
             _("L'initiative"),
             ["name", "summary", "description", "category", "tags", "image"],
+            False,
         ),
         (
-            _("Comment elle fonctionne"),
+            _("Comment elle fonctionne (facultatif)"),
             [
                 "families",
                 "action_levels",
@@ -282,17 +314,26 @@ class InitiativeSubmissionForm(CoordinatesMixin, AntiAbuseMixin, InitiativeField
                 "website",
                 "public_contact",
             ],
+            True,
         ),
-        (_("Où la trouver"), ["commune", "address", "latitude", "longitude"]),
-        (_("Vous (jamais publié)"), ["submitter_name", "submitter_email"]),
+        (_("Où la trouver"), ["commune", "address", "latitude", "longitude"], False),
+        (_("Vous (jamais publié)"), ["submitter_name", "submitter_email"], False),
     ]
+    # Typed coordinates are rare: behind « placer sur la carte », with the map.
+    COORDINATES = ("latitude", "longitude")
 
     class Meta(InitiativeFieldsMixin.Meta):
         fields = InitiativeFieldsMixin.Meta.fields + ["submitter_name"]
 
-    def fieldsets(self):
+    def fieldsets(self) -> list["FormSection"]:
         return [
-            (legend, [self[name] for name in names]) for legend, names in self.FIELDSETS
+            FormSection(
+                legend,
+                [self[name] for name in names if name not in self.COORDINATES],
+                folded=folded,
+                coordinates=[self[name] for name in names if name in self.COORDINATES],
+            )
+            for legend, names, folded in self.FIELDSETS
         ]
 
     def clean_image(self):
@@ -320,8 +361,8 @@ class ModerationEditForm(CoordinatesMixin, InitiativeFieldsMixin):
         if not self.instance.image:
             del self.fields["remove_image"]
 
-    def fieldsets(self):
-        return [(_("Fiche"), list(self))]
+    def fieldsets(self) -> list["FormSection"]:
+        return [FormSection(_("Fiche"), list(self))]
 
 
 class RejectForm(forms.Form):

@@ -35,6 +35,22 @@ SCALAR_FIELDS = tuple(name for name in EDITED_FIELDS if name not in MANY_FIELDS)
 # Submission ------------------------------------------------------------------
 
 
+def submission_recap(initiative: Initiative) -> list[tuple[str, str]]:
+    """What the submitter sent, as (label, value) lines: shown on the thank-you
+    page and repeated in the confirmation email."""
+    lines = [
+        (_("Référence"), initiative.reference),
+        (_("Nom"), initiative.name),
+        (_("Type de pratique"), str(initiative.category or "")),
+        (_("Commune"), initiative.commune.label if initiative.commune_id else ""),
+        (_("Adresse"), initiative.address),
+        (_("Résumé"), initiative.summary),
+        (_("Site web"), initiative.website),
+        (_("Image jointe"), _("oui") if initiative.image else _("non")),
+    ]
+    return [(label, value) for label, value in lines if value]
+
+
 def initiative_submit(*, data: dict, image: ProcessedImage | None = None) -> Initiative:
     """Store a public submission as pending, then tell the submitter and moderators."""
     # Before the transaction: the geocoder is a network call of up to
@@ -42,17 +58,27 @@ def initiative_submit(*, data: dict, image: ProcessedImage | None = None) -> Ini
     # write lock in IMMEDIATE mode, row locks on PostgreSQL).
     data = _with_coordinates(data)
     initiative = _create_pending(data=data, image=image)
+    recap = "\n".join(
+        f"- {label} : {value}" for label, value in submission_recap(initiative)
+    )
     _mail(
         [initiative.submitter_email],
-        _("Nous avons bien reçu votre proposition « %(name)s »")
-        % {"name": initiative.name},
+        _("Nous avons bien reçu votre proposition « %(name)s » (%(reference)s)")
+        % {"name": initiative.name, "reference": initiative.reference},
         _(
             "Bonjour,\n\nMerci d'avoir proposé l'initiative « %(name)s ». "
             "Elle sera relue par l'équipe de modération avant d'être publiée ; "
             "vous recevrez un courriel à ce moment-là.\n\n"
+            "Ce que vous avez envoyé :\n%(recap)s\n\n"
+            "Pour toute question, rappelez la référence %(reference)s.\n\n"
             "Vos coordonnées ne sont jamais publiées.\n\n%(site)s"
         )
-        % {"name": initiative.name, "site": settings.SITE_NAME},
+        % {
+            "name": initiative.name,
+            "recap": recap,
+            "reference": initiative.reference,
+            "site": settings.SITE_NAME,
+        },
     )
     _notify_moderators(
         _("Nouvelle initiative à modérer : %(name)s") % {"name": initiative.name},

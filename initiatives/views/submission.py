@@ -65,10 +65,12 @@ def submit(request):
             status = 429
         elif form.is_valid():
             data = dict(form.cleaned_data)
-            services.initiative_submit(
+            initiative = services.initiative_submit(
                 data=data,
                 image=data.pop("image", None),
             )
+            # The thank-you page shows this submission back to its sender only.
+            request.session[SUBMITTED_SESSION_KEY] = initiative.pk
             return redirect("initiatives:submitted")
         else:
             status = 400
@@ -139,8 +141,29 @@ def geocode_address(request):
     )
 
 
+SUBMITTED_SESSION_KEY = "initiatives:submitted"
+
+
 class SubmittedView(TemplateView):
+    """Thanks, with the reference and a recap of what was sent: read from the
+    sender's own session, so nobody else can see a pending submission."""
+
     template_name = "initiatives/initiative_submitted.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        pk = self.request.session.get(SUBMITTED_SESSION_KEY)
+        initiative = (
+            Initiative.objects.select_related("category", "commune__parent")
+            .filter(pk=pk)
+            .first()
+            if pk
+            else None
+        )
+        if initiative is not None:
+            context["initiative"] = initiative
+            context["recap"] = services.submission_recap(initiative)
+        return context
 
 
 @require_http_methods(["GET", "POST"])
