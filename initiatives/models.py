@@ -369,6 +369,11 @@ class Initiative(models.Model):
         return self.stopped_year is not None
 
     @property
+    def reference(self) -> str:
+        """What a submitter quotes to the team: « INIT-000123 »."""
+        return f"INIT-{self.pk:06d}"
+
+    @property
     def has_coordinates(self) -> bool:
         return self.latitude is not None and self.longitude is not None
 

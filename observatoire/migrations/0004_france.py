@@ -32,7 +32,8 @@ def remove_france(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("observatoire", "0003_refold_upper_case_ligatures")]
+    # After the latest migration on main (re-chained at merge).
+    dependencies = [("observatoire", "0007_rate_limit_counter")]
 
     operations = [
         migrations.AlterField(
