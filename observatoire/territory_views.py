@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET
 
 from observatoire import charts, downloads, indicators, roles
+from observatoire.choropleth import render_choropleth
 from observatoire.fields import TerritoryField
 from observatoire.models import Territory
 
@@ -70,11 +71,7 @@ def territory_detail(request, slug):
     tables = []
     for table in data["children"]:
         rows, current = indicators.sort_children(table.rows, sort)
-        # What render_choropleth(parent, rows) takes, ready for the map.
-        shapes = [
-            (c.territory, c.density, c.territory.get_absolute_url()) for c in rows
-        ]
-        tables.append((table, rows, current, shapes))
+        tables.append((table, rows, current, _map(territory, table.key, rows)))
     context = {
         "territory": territory,
         **data,
@@ -82,6 +79,9 @@ def territory_detail(request, slug):
         "parent": data["above"][0] if data["above"] else None,
         "children_tables": tables,
         "sort_columns": SORT_COLUMNS,
+        "ranking_map": (
+            _map(territory, "classement", data["ranking"]) if data["ranking"] else ""
+        ),
         "evolution_series": [_("Créations"), _("Arrêts")],
         "sort": sort,
         "bar_charts": [
@@ -100,6 +100,18 @@ def territory_detail(request, slug):
         ),
     }
     return render(request, "observatoire/territory_detail.html", context)
+
+
+def _map(territory: Territory, key: str, rows) -> str:
+    """The children coloured by density (observatoire/choropleth.py)."""
+    return render_choropleth(
+        None if territory.is_everywhere else territory,
+        [(c.territory, c.density, c.territory.get_absolute_url()) for c in rows],
+        caption=_("%(name)s : initiatives pour 10 000 habitants")
+        % {"name": territory.name},
+        decimals=2,
+        map_id=key,
+    )
 
 
 def _with_territory(url: str, territory: Territory) -> str:

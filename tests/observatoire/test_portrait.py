@@ -269,6 +269,14 @@ def test_portrait_page_shows_the_blocks(client, land):
     assert "Pour 1 initiative dont l'année de création est inconnue" in html
 
 
+def test_children_are_mapped_by_density(client, land):
+    html = client.get(land.finistere.get_absolute_url()).content.decode()
+    assert html.count('<figure class="choro">') == 2  # EPCI and communes
+    assert 'href="/territoires/brest-29019/"' in html
+    france = client.get("/territoires/france/").content.decode()
+    assert france.count('<figure class="choro">') == 2  # régions, départements
+
+
 def test_france_portrait_is_the_barometre(client, land):
     html = client.get("/territoires/france/").content.decode()
     assert "baromètre national" in html
