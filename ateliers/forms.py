@@ -204,6 +204,19 @@ class PasteForm(NewEventMixin, forms.Form):
         required=False,
     )
     new_event = _new_event_field()
+    # Filled from the end of the first line (« … - Rennes, 12 mars 2025 ») when
+    # left empty, then shown for correction before saving.
+    starts_on = forms.DateField(
+        label=gettext_lazy("Date de l'atelier"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    territory = TerritoryField(
+        kinds=Territory.Kind.values,
+        required=False,
+        label=gettext_lazy("Territoire"),
+        help_text=gettext_lazy("Par exemple « Rennes (35) » ou « 35 »."),
+    )
 
     def clean_text(self):
         text = self.cleaned_data["text"]
@@ -219,7 +232,39 @@ class PasteForm(NewEventMixin, forms.Form):
             raise forms.ValidationError(
                 _("Le texte est vide : collez la synthèse de l'atelier.")
             )
+        try:
+            self._parsed = parsing.parse(text)
+        except parsing.ParseError:
+            raise forms.ValidationError(
+                _(
+                    "Le texte compte plus de %(max)s éléments et thèmes, le maximum "
+                    "pour un atelier : découpez-le en plusieurs ateliers."
+                )
+                % {"max": parsing.MAX_ITEMS}
+            ) from None
         return text
 
     def parsed(self) -> parsing.Parsed:
-        return parsing.parse(self.cleaned_data["text"])
+        return self._parsed
+
+    def filled(self) -> "PasteForm":
+        """The same form with the empty title, date and territory taken from
+        what the first line gave, to be checked (and corrected) by the user."""
+        parsed = self.parsed()
+        data = self.data.copy()
+        recognised = {
+            "title": parsed.title if (parsed.place or parsed.date) else "",
+            "starts_on": parsed.date.isoformat() if parsed.date else "",
+            "territory": parsed.place,
+        }
+        changed = False
+        for name, value in recognised.items():
+            key = self.add_prefix(name)
+            if value and not (data.get(key) or "").strip():
+                data[key] = value[: getattr(self.fields[name], "max_length", None)]
+                changed = True
+        if not changed:
+            return self
+        form = PasteForm(data)
+        form.is_valid()
+        return form

@@ -220,13 +220,18 @@ def workshop_import(request):
     parsed = None
     if request.method == "POST" and form.is_valid():
         parsed = form.parsed()
-        if request.POST.get("action") == "save":
+        # The title, date and place the first line gave fill the empty fields;
+        # a place that names no single territory stops here, shown to correct.
+        form = form.filled()
+        if request.POST.get("action") == "save" and form.is_valid():
             workshop = services.workshop_create_from_parsed(
                 parsed=parsed,
                 title=form.cleaned_data["title"],
                 event=form.cleaned_data["event"],
                 new_event=form.cleaned_data["new_event"],
                 by=request.user,
+                starts_on=form.cleaned_data["starts_on"],
+                territory=form.cleaned_data["territory"],
             )
             messages.success(
                 request,
@@ -239,6 +244,7 @@ def workshop_import(request):
         {
             "form": form,
             "parsed": parsed.as_dict() if parsed else None,
+            "recognised": parsed,
             "max_chars": f"{parsing.MAX_CHARS:,}".replace(",", "\u202f"),
         },
     )
@@ -252,6 +258,7 @@ def workshop_import_preview(request):
     context = {"form": form, "parsed": None}
     if form.is_valid():
         context["parsed"] = form.parsed().as_dict()
+        context["recognised"] = form.parsed()
     return render(request, "ateliers/includes/import_preview.html", context)
 
 

@@ -129,9 +129,9 @@ def test_too_long_paste_is_explained_before_sending(
     page = browser_page
     log_in(page, facilitator, live_server)
     page.goto("/ateliers/importer/")
-    page.get_by_label("Texte de la synthèse").fill("x" * 200_001)
+    page.get_by_label("Texte de la synthèse").fill("x" * 100_001)
     preview = page.locator("#import-preview")
-    preview.locator("text=dépasse la limite de 200\u202f000 caractères").wait_for()
+    preview.locator("text=dépasse la limite de 100\u202f000 caractères").wait_for()
     page.get_by_role("button", name="Enregistrer en brouillon").click()
     assert page.url.endswith("/ateliers/importer/")
     assert not Workshop.objects.exists()
