@@ -123,6 +123,14 @@ class SectionForm(forms.ModelForm):
         return _one_line(self.cleaned_data["heading"])
 
 
+class SectionTextForm(SectionForm):
+    """A part's heading and text: the type is changed on demand, so the page
+    does not repeat an 18-choice list for every part."""
+
+    class Meta(SectionForm.Meta):
+        fields = ["heading", "text"]
+
+
 class ThemeForm(forms.ModelForm):
     class Meta:
         model = Theme
@@ -237,8 +245,8 @@ class PasteForm(NewEventMixin, forms.Form):
         except parsing.ParseError:
             raise forms.ValidationError(
                 _(
-                    "Le texte compte plus de %(max)s éléments et thèmes, le maximum "
-                    "pour un atelier : découpez-le en plusieurs ateliers."
+                    "Le texte compte plus de %(max)s parties, thèmes et éléments, le "
+                    "maximum pour un atelier : découpez-le en plusieurs ateliers."
                 )
                 % {"max": parsing.MAX_ITEMS}
             ) from None

@@ -21,7 +21,7 @@ from observatoire.text import fold
 # A paste bigger than this is refused with a message rather than parsed: the
 # longest seed is 8 kB, a whole wiki page rarely reaches 100 kB.
 MAX_CHARS = 100_000
-# Items and themes per workshop: the richest seed has about 120; a workshop at
+# Parts, themes and items per workshop: the richest seed has about 120; a workshop at
 # this cap still renders its public, edit and cross-workshop pages quickly.
 MAX_ITEMS = 1_000
 
@@ -227,10 +227,10 @@ class Parsed:
 
     @property
     def item_count(self) -> int:
-        """Themes and items, at every depth: what MAX_ITEMS caps."""
+        """Parts, themes and items, at every depth: what MAX_ITEMS caps."""
         count = 0
         for section in self.sections:
-            count += len(section.groups) + sum(1 for _ in walk(section.items))
+            count += 1 + len(section.groups) + sum(1 for _ in walk(section.items))
             for group in section.groups:
                 count += sum(1 for _ in walk(group.items))
         return count
@@ -533,6 +533,7 @@ class _Builder:
         self.count = 0
 
     def open_section(self, kind: str, heading: str) -> Section:
+        self.count_one()
         self.section = Section(kind=kind, heading=heading)
         self.sections.append(self.section)
         self.group = None
@@ -550,9 +551,9 @@ class _Builder:
         if self.count > MAX_ITEMS:
             # Stop early: a 100 kB paste of "- a" is 25,000 items.
             raise ParseError(
-                f"Le texte contient plus de {MAX_ITEMS} éléments et thèmes ; un "
-                f"atelier en compte {MAX_ITEMS} au plus. Découpez la synthèse en "
-                "plusieurs ateliers."
+                f"Le texte contient plus de {MAX_ITEMS} parties, thèmes et "
+                f"éléments ; un atelier en compte {MAX_ITEMS} au plus. Découpez "
+                "la synthèse en plusieurs ateliers."
             )
 
     def open_group(self, title: str) -> None:

@@ -86,7 +86,8 @@ def workshops_purge(*, now: datetime.datetime | None = None, dry_run: bool = Fal
 
 def workshop_item_count(workshop: Workshop) -> int:
     return (
-        Item.objects.filter(section__workshop=workshop).count()
+        workshop.sections.count()
+        + Item.objects.filter(section__workshop=workshop).count()
         + Theme.objects.filter(section__workshop=workshop).count()
     )
 
@@ -95,8 +96,8 @@ def _check_cap(workshop: Workshop) -> None:
     if workshop_item_count(workshop) >= parsing.MAX_ITEMS:
         raise ValidationError(
             gettext(
-                "Cet atelier compte déjà %(max)s éléments et thèmes, le maximum : "
-                "créez un autre atelier pour la suite."
+                "Cet atelier compte déjà %(max)s parties, thèmes et éléments, le "
+                "maximum : créez un autre atelier pour la suite."
             )
             % {"max": parsing.MAX_ITEMS}
         )
@@ -402,6 +403,8 @@ def object_move(*, obj: Section | Theme | Item, direction: str) -> None:
 
 @transaction.atomic
 def section_add(*, workshop: Workshop, kind: str, heading: str, text: str) -> Section:
+    """A new last part; ValidationError when the workshop is at MAX_ITEMS."""
+    _check_cap(workshop)
     return Section.objects.create(
         workshop=workshop,
         kind=kind,

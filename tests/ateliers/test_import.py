@@ -274,5 +274,5 @@ def test_a_paste_over_the_item_cap_is_refused_with_a_clear_message(
     response = facilitator_client.post(
         reverse("ateliers:import"), {"text": text, "action": "save"}
     )
-    assert "plus de 1000 éléments et thèmes" in response.content.decode()
+    assert "plus de 1000 parties, thèmes et éléments" in response.content.decode()
     assert not Workshop.objects.exists()
