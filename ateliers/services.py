@@ -239,6 +239,28 @@ def workshop_create_from_parsed(
     return workshop
 
 
+def workshop_import_match(*, parsed: parsing.Parsed) -> Workshop | None:
+    """The workshop an import of `parsed` would duplicate: same title, as
+    `workshop_create_from_parsed` would store it (the trash left out: what is
+    deleted is not duplicated)."""
+    title = (parsed.title or "").strip()
+    if not title:
+        return None
+    if len(title) > TITLE_MAX:
+        title = title[: TITLE_MAX - 1] + "…"
+    return Workshop.objects.filter(title=title).order_by("pk").first()
+
+
+def territory_from_place(place: str) -> Territory | None:
+    """The one territory a place name designates, or None (unknown, ambiguous)."""
+    if not place:
+        return None
+    from observatoire.fields import TerritoryField
+
+    candidates = TerritoryField(kinds=Territory.Kind.values).candidates(place)
+    return candidates[0] if len(candidates) == 1 else None
+
+
 def workshop_same_content(workshop: Workshop, parsed: parsing.Parsed) -> bool:
     """Whether `workshop` already holds exactly what `parsed` recognised."""
     return workshop_as_dict(workshop)["sections"] == parsed.as_dict()["sections"]

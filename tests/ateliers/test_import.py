@@ -276,3 +276,55 @@ def test_a_paste_over_the_item_cap_is_refused_with_a_clear_message(
     )
     assert "plus de 1000 parties, thèmes et éléments" in response.content.decode()
     assert not Workshop.objects.exists()
+
+
+# Issue 10 item 18: import_atelier is idempotent
+
+
+def test_import_twice_keeps_one_workshop_and_says_so(db, tmp_path):
+    path = tmp_path / "session.txt"
+    path.write_text(seed_text("002"), "utf-8")
+    run(str(path))
+    workshop = Workshop.objects.get()
+    workshop.publish()
+    out = run(str(path))
+    assert "contient déjà ce texte : rien à faire" in out
+    assert list(Workshop.objects.values_list("slug", flat=True)) == [workshop.slug]
+    assert workshop.slug == "atelier-2-emergence-session-2"
+
+
+def test_import_of_a_changed_source_is_refused_then_updated_in_place(db, tmp_path):
+    path = tmp_path / "session.txt"
+    path.write_text(seed_text("002"), "utf-8")
+    run(str(path))
+    workshop = Workshop.objects.get()
+    workshop.publish()
+    path.write_text(seed_text("002") + "\nEnjeux\n- un enjeu ajouté\n", "utf-8")
+    with pytest.raises(CommandError, match="Relancez avec --update"):
+        run(str(path))
+    assert not Item.objects.filter(text="un enjeu ajouté").exists()
+    out = run(str(path), "--update")
+    assert "mis à jour" in out
+    updated = Workshop.objects.get()
+    assert (updated.pk, updated.slug, updated.status) == (
+        workshop.pk,
+        workshop.slug,
+        Workshop.Status.PUBLISHED,
+    )
+    assert Item.objects.filter(
+        section__workshop=updated, text="un enjeu ajouté"
+    ).exists()
+    assert [c.action for c in updated.changes.all()] == ["imported", "imported"]
+    # Run again: nothing to do, still one workshop.
+    assert "rien à faire" in run(str(path), "--update")
+    assert Workshop.objects.count() == 1
+
+
+def test_import_command_fills_date_and_territory_from_the_first_line(db, geo, tmp_path):
+    path = tmp_path / "brest.txt"
+    path.write_text("Atelier vélo - Brest, 12 mars 2025\nEnjeux\n- x\n", "utf-8")
+    run(str(path))
+    workshop = Workshop.objects.get()
+    assert workshop.title == "Atelier vélo"
+    assert workshop.starts_on.isoformat() == "2025-03-12"
+    assert workshop.territory.name == "Brest"
