@@ -68,7 +68,7 @@ def workshop_restore(*, workshop: Workshop, by) -> None:
 
 
 def trash_days() -> int:
-    return getattr(settings, "ATELIERS_TRASH_DAYS", 30)
+    return settings.ATELIERS_TRASH_DAYS
 
 
 @transaction.atomic
