@@ -87,16 +87,24 @@ class WorkshopForm(NewEventMixin, forms.ModelForm):
 
 
 class SummaryImageForm(forms.Form):
+    """The summary diagram is optional: many syntheses have none, and a
+    workshop is published without it. What is required is said and checked:
+    a file when this form is sent, and a description with every image."""
+
     image = forms.FileField(
-        label=gettext_lazy("Image du schéma résumé"),
-        help_text=gettext_lazy("JPEG, PNG ou WebP, 5 Mo au plus."),
+        label=gettext_lazy("Image du schéma résumé (facultatif)"),
+        required=False,
+        help_text=gettext_lazy(
+            "JPEG, PNG ou WebP, 5 Mo au plus. Un atelier peut être publié sans schéma."
+        ),
         widget=forms.ClearableFileInput(
             attrs={"accept": "image/jpeg,image/png,image/webp"}
         ),
     )
     alt = forms.CharField(
-        label=gettext_lazy("Description du schéma"),
+        label=gettext_lazy("Description du schéma (obligatoire avec une image)"),
         max_length=2000,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy(
             "Ce que montre le schéma, en quelques phrases, pour qui ne peut pas le "
@@ -105,9 +113,23 @@ class SummaryImageForm(forms.Form):
     )
 
     def clean_image(self):
-        return process_uploaded_image(
-            self.cleaned_data["image"], max_bytes=SCHEMA_MAX_BYTES
-        )
+        image = self.cleaned_data["image"]
+        if not image:
+            raise forms.ValidationError(
+                _("Choisissez le fichier image du schéma à déposer.")
+            )
+        return process_uploaded_image(image, max_bytes=SCHEMA_MAX_BYTES)
+
+    def clean_alt(self):
+        alt = self.cleaned_data["alt"].strip()
+        if not alt:
+            raise forms.ValidationError(
+                _(
+                    "Décrivez le schéma : sans description, il est illisible pour "
+                    "qui ne peut pas le voir."
+                )
+            )
+        return alt
 
 
 class SectionForm(forms.ModelForm):

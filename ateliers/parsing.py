@@ -148,6 +148,10 @@ _BULLET = re.compile(
     r"^([•\-*+–—◦▪‣·o►▸▹]|[\u2190-\u21ff\u2600-\u27bf\u2b00-\u2bff"
     r"\U0001f300-\U0001faff]\ufe0f?)(?:\s+\[[ xX]\])?\s+(\S.*)$"
 )
+_LEADING_EMOJI = re.compile(
+    r"^(?:[\u2190-\u21ff\u2600-\u27bf\u2b00-\u2bff\U0001f300-\U0001faff]"
+    r"\ufe0f?\s*)+"
+)
 _EMOJI_BULLET = re.compile(
     r"^[\u2190-\u21ff\u2600-\u27bf\u2b00-\u2bff\U0001f300-\U0001faff]"
 )
@@ -397,9 +401,8 @@ def _unemphasised(line: str) -> str:
 def _display_heading(text: str) -> str:
     """A heading as shown: no emphasis, leading emoji or trailing colon."""
     text = _strip_colon(_unemphasised(text.strip()))
-    while text and not (text[0].isalnum() or text[0] in "«\"'(¿¡"):
-        text = text[1:].lstrip()
-    return _strip_colon(_unemphasised(text)) or text
+    bare = _LEADING_EMOJI.sub("", text)
+    return _strip_colon(_unemphasised(bare)) or text
 
 
 def _heading(line: str) -> tuple[str, str, str] | None:

@@ -170,8 +170,12 @@ class WorkshopDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         sections = services.workshop_tree(self.object)
+        # Porteurs, participants, coordination: shown once with the workshop's
+        # facts, not as numbered parts nor in the table of contents.
+        people = [s for s in sections if _only_people(s)]
         context.update(
-            sections=sections,
+            sections=[s for s in sections if not _only_people(s)],
+            people_sections=people,
             has_schema_section=any(s.kind == "schema" for s in sections),
             # Other workshops' items are not "another part" of the observatory.
             related=[
@@ -182,6 +186,15 @@ class WorkshopDetailView(DetailView):
             can_edit=is_facilitator(self.request.user),
         )
         return context
+
+
+def _only_people(section) -> bool:
+    return (
+        section.lists_people
+        and bool(section.people)
+        and not section.item_list
+        and not section.theme_list
+    )
 
 
 @require_GET

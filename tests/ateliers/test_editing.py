@@ -646,3 +646,27 @@ def test_editing_urls_of_before_redirect_keeping_the_method(
     assert texts(theme.items.all()) == ["b", "a", "c"]
     for bogus in (("element", item.pk, "voler"), ("truc", item.pk, "monter")):
         assert facilitator_client.post(raw_url(workshop, *bogus)).status_code == 404
+
+
+def test_schema_is_optional_and_says_so_but_a_file_and_description_are_enforced(
+    facilitator_client, workshop
+):
+    html = facilitator_client.get(url("edit", workshop)).content.decode()
+    assert "Image du schéma résumé (facultatif)" in html
+    assert "Un atelier peut être publié sans schéma" in html
+    section = html.split('id="schema"')[1].split("</section>")[0]
+    assert 'class="required"' not in section
+    # Publishing without a schema works, as the page says.
+    facilitator_client.post(url("publish", workshop), {"action": "publish"})
+    workshop.refresh_from_db()
+    assert workshop.is_published and not workshop.summary_image
+    response = facilitator_client.post(
+        url("image", workshop), {"alt": "une description"}, follow=True
+    )
+    assert "Choisissez le fichier image" in response.content.decode()
+    response = facilitator_client.post(
+        url("image", workshop), {"image": schema(), "alt": "  "}, follow=True
+    )
+    assert "Décrivez le schéma" in response.content.decode()
+    workshop.refresh_from_db()
+    assert not workshop.summary_image

@@ -558,3 +558,12 @@ def test_too_many_items_are_refused_with_the_cap():
         parsing.parse(text)
     at_cap = "T\nEnjeux\n" + "- a\n" * (parsing.MAX_ITEMS - 1)
     assert parsing.parse(at_cap).item_count == (parsing.MAX_ITEMS)
+
+
+def test_emoji_leave_a_heading_but_markup_stays_in_a_theme_title():
+    parsed = parsing.parse("T\n⚠️ **Risques :**\n1. <b>thème</b>\n2. « Citation »\n")
+    assert parsed.sections[0].heading == "Risques"
+    assert [g.title for g in parsed.sections[0].groups] == [
+        "<b>thème</b>",
+        "« Citation »",
+    ]
