@@ -357,11 +357,16 @@ def _load_tags(by_item: dict[int, Item], item_ids: QuerySet) -> None:
     for link in links.order_by("tag__name"):
         if link.object_id in tags:
             tags[link.object_id].append(link.tag)
+    # What Django's prefetch_related stores: a queryset already evaluated; one
+    # shared empty one for the (many) items without tags.
+    empty = Tag.objects.none()
+    list(empty)
     for pk, item in by_item.items():
-        # What Django's prefetch_related stores: a queryset already evaluated.
-        cached = Tag.objects.all()
-        cached._result_cache = tags[pk]
-        cached._prefetch_done = True
+        cached = empty
+        if tags[pk]:
+            cached = Tag.objects.all()
+            cached._result_cache = tags[pk]
+            cached._prefetch_done = True
         item._prefetched_objects_cache = {"tags": cached}
 
 
