@@ -208,3 +208,28 @@ def test_live_preview_fills_date_and_place_from_the_first_line(
     assert "Opportunités OPPORTUNITES" not in text
     assert_accessible(axe, page)
     assert page.console_errors == []
+
+
+def test_facilitator_trashes_then_restores_a_workshop(
+    browser_page, axe, facilitator, seeds, live_server
+):
+    page = browser_page
+    log_in(page, facilitator, live_server)
+    workshop = Workshop.objects.get(slug="atelier-2-emergence-session-2")
+    page.goto(f"/ateliers/{workshop.slug}/modifier/")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Mettre à la corbeille").click()
+    page.wait_for_url("**/ateliers/corbeille/")
+    assert "est dans la corbeille" in page.locator("main").inner_text()
+    assert_accessible(axe, page)
+    assert not Workshop.objects.filter(pk=workshop.pk).exists()  # off every page
+    page.get_by_role("button", name=re.compile("Restaurer")).click()
+    page.wait_for_url(f"**/ateliers/{workshop.slug}/modifier/")
+    history = page.locator("#historique")
+    history.locator("summary").click()
+    assert "Restauration" in history.inner_text()
+    assert "Mise à la corbeille" in history.inner_text()
+    assert_accessible(axe, page)
+    workshop.refresh_from_db()
+    assert workshop.status == Workshop.Status.DRAFT and not workshop.is_in_trash
+    assert page.console_errors == []
