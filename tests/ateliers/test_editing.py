@@ -670,3 +670,12 @@ def test_schema_is_optional_and_says_so_but_a_file_and_description_are_enforced(
     assert "Décrivez le schéma" in response.content.decode()
     workshop.refresh_from_db()
     assert not workshop.summary_image
+
+
+def test_editor_shows_a_heading_beside_its_type_only_when_they_differ(
+    facilitator_client, make_workshop
+):
+    workshop = make_workshop("T\n\nOpportunités\n- a\nRisques\n- b\n", published=False)
+    html = facilitator_client.get(url("edit", workshop)).content.decode()
+    assert '<span class="edit-section-heading">Opportunités</span>' not in html
+    assert '<span class="edit-section-heading">Risques</span>' in html
