@@ -158,7 +158,7 @@ _EMOJI_BULLET = re.compile(
 # What decorates a heading without being part of its name: emphasis marks,
 # emoji, numbering ("1.", "II.", "a)"), so "**⚠️ II. RISQUES :**" reads "risques".
 _DECORATION = re.compile(
-    r"^(?:[\W_]*?)(?:(?:\d{1,3}|[IVXLC]{1,7}|[a-zA-Z])\s*[.)]\s+)?(?=\w)"
+    r"^(?:[\W_]*?)(?:(?:\d{1,3}|[IVXLC]{1,7}|[a-zA-Z])\s*(?:[.)]|\s-)\s+)?(?=\w)"
 )
 # Theme numbering: 1. 2) 3 -, roman I. II) and lettered a) b. as Word writes them.
 _NUMBERED = re.compile(
@@ -619,7 +619,10 @@ def parse(text: str, *, today: datetime.date | None = None) -> Parsed:
             if inline:
                 section.text_lines.append(inline)
             continue
-        bare = _unemphasised(line)
+        # "**1. Thème** :" as much as "**1. Thème :**".
+        bare = (
+            _unemphasised(_strip_colon(line)) if line.startswith(("**", "__")) else line
+        )
         numbered = _NUMBERED.match(bare)
         if numbered and indent == 0:
             theme = _display_heading(numbered.group(2))

@@ -567,3 +567,15 @@ def test_emoji_leave_a_heading_but_markup_stays_in_a_theme_title():
         "<b>thème</b>",
         "« Citation »",
     ]
+
+
+def test_more_word_and_pad_variants():
+    parsed = parsing.parse(
+        "T\nI - OPPORTUNITES\n**1. Un thème** :\n•\tun point\n1.\tDeux\n"
+        "### ⚠️ Points de vigilance\n+ [x] fait\n**Questions à creuser**\n- q ?\n"
+    )
+    assert kinds(parsed) == ["opportunites", "vigilance", "a_enqueter"]
+    assert [g.title for g in parsed.sections[0].groups] == ["Un thème", "Deux"]
+    assert parsed.sections[0].groups[0].items[0].text == "un point"
+    assert parsed.sections[1].heading == "Points de vigilance"
+    assert parsed.sections[1].items[0].text == "fait"
