@@ -283,13 +283,135 @@ class ModerationEditForm(CoordinatesMixin, InitiativeFieldsMixin):
         return [(_("Fiche"), list(self))]
 
 
+# Ready-made reasons for a refusal: picked, then edited before sending. The
+# first words are the choice's label; the text is what the person receives.
+REJECTION_REASONS = (
+    (
+        "published",
+        _("Déjà publiée"),
+        _(
+            "Cette initiative est déjà publiée sur l'Observatoire. Si la fiche "
+            "existante contient une erreur, utilisez le lien « Signaler une "
+            "modification » de sa page."
+        ),
+    ),
+    (
+        "off_topic",
+        _("Hors sujet"),
+        _(
+            "Cette proposition ne décrit pas une pratique collaborative d'un "
+            "territoire (jardin partagé, repair café, tiers-lieu, AMAP…)."
+        ),
+    ),
+    (
+        "incomplete",
+        _("Trop incomplète"),
+        _(
+            "La fiche est trop incomplète pour être publiée : précisez ce que "
+            "fait l'initiative, où elle a lieu et qui la porte."
+        ),
+    ),
+    (
+        "commercial",
+        _("Publicité commerciale"),
+        _("L'Observatoire ne publie pas de publicité pour une activité commerciale."),
+    ),
+    (
+        "unverifiable",
+        _("Introuvable ou disparue"),
+        _(
+            "Nous n'avons pas pu vérifier que cette initiative existe, ou elle "
+            "a cessé son activité."
+        ),
+    ),
+)
+REJECTION_TEXTS = {key: text for key, _label, text in REJECTION_REASONS}
+
+
 class RejectForm(forms.Form):
+    preset = forms.ChoiceField(
+        label=_("Motif type"),
+        required=False,
+        help_text=_(
+            "Choisir un motif type remplit le texte ci-dessous, que vous pouvez "
+            "modifier. Sans texte, le motif type est envoyé tel quel."
+        ),
+    )
     reason = forms.CharField(
         label=_("Motif du refus"),
         max_length=2000,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Envoyé à la personne qui a fait la proposition."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["preset"].choices = [("", _("— Aucun, j'écris le motif —"))] + [
+            (key, label) for key, label, _text in REJECTION_REASONS
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        # Typed text wins: the moderator edited the ready-made reason.
+        if not (cleaned.get("reason") or "").strip():
+            preset = cleaned.get("preset")
+            if preset:
+                cleaned["reason"] = str(REJECTION_TEXTS[preset])
+            elif "reason" not in self.errors:
+                self.add_error(
+                    "reason",
+                    _("Indiquez le motif du refus : il est envoyé à la personne."),
+                )
+        return cleaned
+
+
+class BulkDecisionForm(RejectForm):
+    """A selection of the queue, published or refused together."""
+
+    APPROVE, REJECT, SPAM = "approve", "reject", "spam"
+
+    selected = forms.TypedMultipleChoiceField(
+        label=_("Propositions sélectionnées"), coerce=int
+    )
+    action = forms.ChoiceField(
+        choices=[
+            (APPROVE, _("Publier")),
+            (REJECT, _("Refuser")),
+            (SPAM, _("Indésirable")),
+        ]
+    )
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["selected"].choices = choices
+        self.fields["selected"].error_messages["required"] = _(
+            "Cochez au moins une proposition dans la liste."
+        )
+
+    def clean(self):
+        if self.data.get("action") != self.REJECT:
+            # Only a refusal needs a reason (spam gets no email at all).
+            return forms.Form.clean(self)
+        return super().clean()
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters: where the records are, where they come from."""
+
+    lieu = TerritoryField(
+        kinds=Territory.Kind.values,
+        required=False,
+        max_length=100,
+        label=_("Territoire"),
+    )
+    source = forms.ChoiceField(label=_("Source"), required=False)
+
+    def __init__(self, *args, sources=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [("", _("Toutes les sources"))] + [
+            (source, source) for source in sources if source
+        ]
 
 
 class SpamForm(forms.Form):

@@ -105,6 +105,28 @@ class InitiativeQuerySet(LocatedQuerySet, VersionedQuerySet):
         return qs
 
 
+class TransitionNotAllowed(ValueError):
+    """A decision that the record's current status does not allow (publishing a
+    refused record, refusing a published one…)."""
+
+    def __init__(self, initiative: "Initiative", target: str):
+        self.initiative = initiative
+        self.current = initiative.status
+        self.target = target
+        Status = Initiative.Status
+        super().__init__(
+            _(
+                "Impossible de passer la fiche « %(name)s » de « %(current)s » à "
+                "« %(target)s »."
+            )
+            % {
+                "name": initiative.name,
+                "current": Status(initiative.status).label,
+                "target": Status(target).label,
+            }
+        )
+
+
 class Initiative(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("En attente de modération")
@@ -170,6 +192,12 @@ class Initiative(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    # True when the coordinates are the commune's centre, filled in at
+    # publication because nobody placed the point: shown on the map, but said
+    # to be approximate on the record's page.
+    position_approximate = models.BooleanField(
+        _("position approximative"), default=False, editable=False
     )
     website = models.URLField(_("site web"), max_length=500, blank=True)
     image = models.ImageField(_("image"), upload_to="initiatives/%Y/%m/", blank=True)
@@ -334,16 +362,47 @@ class Initiative(models.Model):
     def has_coordinates(self) -> bool:
         return self.latitude is not None and self.longitude is not None
 
+    # Every status change a decision may make. Anything else (publishing a
+    # refused record, refusing a published one, deciding twice) is refused by
+    # the model itself, whichever page, command or admin action asks.
+    TRANSITIONS = {
+        Status.PENDING: {Status.PUBLISHED, Status.REJECTED, Status.ARCHIVED},
+        Status.PUBLISHED: {Status.ARCHIVED},
+        Status.REJECTED: set(),
+        Status.ARCHIVED: set(),
+    }
+
+    def can_become(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, set())
+
+    def _change_status(self, status: str) -> None:
+        if not self.can_become(status):
+            raise TransitionNotAllowed(self, status)
+        self.status = status
+
+    def place_at_commune_centre(self) -> bool:
+        """Without coordinates, take the commune's centre (approximate)."""
+        commune = self.commune
+        if self.has_coordinates or commune.latitude is None:
+            return False
+        self.latitude, self.longitude = commune.latitude, commune.longitude
+        self.position_approximate = True
+        return True
+
     def approve(self, *, by, changes: dict | None = None) -> "ModerationEvent":
         """Publish the record; `changes` lists what the moderator edited first."""
-        self.status = self.Status.PUBLISHED
+        self._change_status(self.Status.PUBLISHED)
         if self.published_at is None:
             self.published_at = timezone.now()
-        self.save(update_fields=["status", "published_at", "updated_at"])
+        fields = ["status", "published_at", "updated_at"]
+        # A published record without a point would be missing from the map.
+        if self.place_at_commune_centre():
+            fields += ["latitude", "longitude", "position_approximate"]
+        self.save(update_fields=fields)
         return self._record(ModerationEvent.Action.APPROVED, by, changes=changes)
 
     def reject(self, *, by, reason: str, spam: bool = False) -> "ModerationEvent":
-        self.status = self.Status.REJECTED
+        self._change_status(self.Status.REJECTED)
         self.save(update_fields=["status", "updated_at"])
         Action = ModerationEvent.Action
         action = Action.SPAM if spam else Action.REJECTED
@@ -351,9 +410,27 @@ class Initiative(models.Model):
 
     def archive(self, *, by, reason: str = "") -> "ModerationEvent":
         # Archiving replaces deletion: the record and its history stay.
-        self.status = self.Status.ARCHIVED
+        self._change_status(self.Status.ARCHIVED)
         self.save(update_fields=["status", "updated_at"])
         return self._record(ModerationEvent.Action.ARCHIVED, by, reason=reason)
+
+    def last_decision(self) -> "ModerationEvent | None":
+        """The event that took the record out of the queue (who and when)."""
+        Action = ModerationEvent.Action
+        return (
+            self.events.filter(
+                action__in=[
+                    Action.APPROVED,
+                    Action.REJECTED,
+                    Action.SPAM,
+                    Action.ARCHIVED,
+                    Action.MERGED,
+                ]
+            )
+            .select_related("actor")
+            .order_by("-at", "-pk")
+            .first()
+        )
 
     def _record(self, action, actor, *, reason="", changes=None, proposal=None):
         return ModerationEvent.objects.create(
@@ -482,6 +559,7 @@ class ModerationEvent(models.Model):
         PROPOSAL_RECEIVED = "proposal_received", _("Modification proposée")
         PROPOSAL_ACCEPTED = "proposal_accepted", _("Modification acceptée")
         PROPOSAL_REJECTED = "proposal_rejected", _("Modification refusée")
+        MERGED = "merged", _("Fusionnée")
 
     initiative = models.ForeignKey(
         Initiative,
