@@ -449,6 +449,14 @@ class ChangeProposalForm(AntiAbuseMixin, forms.Form):
     """Anyone's correction of a published record: only the fields that change
     are kept, with a message explaining why."""
 
+    image = forms.FileField(
+        label=_("Nouvelle image"),
+        required=False,
+        help_text=_("Facultatif : JPEG, PNG ou WebP, 5 Mo au plus."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp"}
+        ),
+    )
     message = forms.CharField(
         label=_("Ce qui est inexact ou a changé"),
         max_length=3000,
@@ -459,22 +467,53 @@ class ChangeProposalForm(AntiAbuseMixin, forms.Form):
         required=False,
         help_text=_("Facultatif, jamais publié : pour vous dire ce qui a été décidé."),
     )
+    # Sent by the page, which shows every field: then a field left out of the
+    # request (every box of a list unticked) means "emptied". A client that
+    # posts only some fields (scripts, older pages) proposes only those.
+    every_field = forms.CharField(widget=forms.HiddenInput, required=False, initial="1")
 
     def __init__(self, *args, initiative: Initiative, **kwargs):
         self.initiative = initiative
-        initial = {f: getattr(initiative, f) for f in ChangeProposal.FIELDS}
+        initial = {
+            f: ChangeProposal.current_value(initiative, f)
+            for f in ChangeProposal.FIELDS
+        }
+        initial["tags"] = edit_string_for_tags(initiative.tags.all())
         super().__init__(*args, initial=initial, **kwargs)
         self.fields = {**_proposable_fields(), **self.fields}
         self.fields["name"].required = True
         self.fields["summary"].required = True
 
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if not upload:
+            return None
+        return process_uploaded_image(upload, max_bytes=IMAGE_MAX_BYTES)
+
+    def clean(self):
+        cleaned = super().clean()
+        lat, lon = cleaned.get("latitude"), cleaned.get("longitude")
+        if (lat is None) != (lon is None):
+            raise ValidationError(
+                _("Indiquez la latitude et la longitude, ou aucune des deux."),
+                code="coordinates",
+            )
+        return cleaned
+
     def changes(self) -> dict:
         """Only the values that differ from the published record."""
         changed = {}
+        every_field = bool(self.cleaned_data.get("every_field"))
         for field in ChangeProposal.FIELDS:
-            # Browsers send CRLF line ends; the stored text may have LF only.
-            value = _lf(self.cleaned_data.get(field, ""))
-            if value != _lf(getattr(self.initiative, field)):
+            if field not in self.cleaned_data:
+                continue
+            if not every_field and field not in self.data:
+                continue
+            value = ChangeProposal.stored_value(field, self.cleaned_data[field])
+            if value in (None, "") and not Initiative._meta.get_field(field).blank:
+                # An emptied required choice (kind, commune) is no proposal.
+                continue
+            if value != ChangeProposal.current_value(self.initiative, field):
                 changed[field] = value
         return changed
 
@@ -486,18 +525,43 @@ def _lf(text: str) -> str:
 class ProposalDecisionForm(forms.Form):
     """The proposed values, editable by the moderator before accepting."""
 
+    use_image = forms.BooleanField(
+        label=_("Remplacer l'image par celle proposée"), required=False, initial=True
+    )
+
     def __init__(self, *args, proposal: ChangeProposal, **kwargs):
         super().__init__(*args, **kwargs)
         self.proposal = proposal
+        if not proposal.image:
+            del self.fields["use_image"]
         proposable = _proposable_fields()
         for field in proposal.changes:
             if field in proposable:
                 self.fields[field] = proposable[field]
-                self.initial[field] = proposal.changes[field]
-        if "name" in self.fields:
-            self.fields["name"].required = True
-        if "summary" in self.fields:
-            self.fields["summary"].required = True
+                value = proposal.changes[field]
+                self.initial[field] = ", ".join(value) if field == "tags" else value
+        for field in ("name", "summary", "category", "commune"):
+            if field in self.fields:
+                self.fields[field].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        initiative = self.proposal.initiative
+        lat = cleaned.get("latitude", initiative.latitude)
+        lon = cleaned.get("longitude", initiative.longitude)
+        if (lat is None) != (lon is None):
+            raise ValidationError(
+                _("Indiquez la latitude et la longitude, ou aucune des deux."),
+                code="coordinates",
+            )
+        return cleaned
+
+    def changes(self) -> dict:
+        return {
+            field: ChangeProposal.stored_value(field, self.cleaned_data[field])
+            for field in self.proposal.changes
+            if field in self.cleaned_data
+        }
 
 
 class PlaceForm(forms.Form):

@@ -369,7 +369,8 @@ class Initiative(models.Model):
         Status.PENDING: {Status.PUBLISHED, Status.REJECTED, Status.ARCHIVED},
         Status.PUBLISHED: {Status.ARCHIVED},
         Status.REJECTED: set(),
-        Status.ARCHIVED: set(),
+        # Restoring an archived record (archived by mistake) publishes it again.
+        Status.ARCHIVED: {Status.PUBLISHED},
     }
 
     def can_become(self, status: str) -> bool:
@@ -452,15 +453,12 @@ class ChangeProposal(models.Model):
     """A correction suggested by anyone on a published record; the record stays
     unchanged until a moderator accepts it."""
 
-    # Only plain public text fields can be proposed; the rest is for moderators.
-    FIELDS = tuple(
-        name
-        for name in Initiative.PUBLIC_FIELDS
-        if isinstance(
-            Initiative._meta.get_field(name), models.CharField | models.TextField
-        )
-        and not Initiative._meta.get_field(name).choices
-    )
+    # Every public field an owner may want to correct (kind of practice,
+    # commune, coordinates, vocabularies, tags included), plus the image, kept
+    # on the proposal itself until accepted. `changes` stores JSON values:
+    # text, a primary key for a foreign key, a sorted list of primary keys
+    # (tag names for tags) for a many-to-many field, floats for coordinates.
+    FIELDS = Initiative.PUBLIC_FIELDS
 
     class Status(models.TextChoices):
         PENDING = "pending", _("En attente de modération")
@@ -478,6 +476,15 @@ class ChangeProposal(models.Model):
         default=dict,
         blank=True,
         help_text=_("Nom du champ → nouvelle valeur proposée."),
+    )
+    image = models.ImageField(
+        _("image proposée"), upload_to="proposals/%Y/%m/", blank=True
+    )
+    thumbnail = models.ImageField(
+        _("vignette proposée"),
+        upload_to="proposals/thumbs/%Y/%m/",
+        blank=True,
+        editable=False,
     )
     message = models.TextField(_("message"), max_length=3000)
     # Private, like the submitter's contact: only used to answer.
@@ -513,19 +520,84 @@ class ChangeProposal(models.Model):
     def get_absolute_url(self):
         return reverse("initiatives:moderate_proposal", args=[self.pk])
 
-    def accept(self, *, by, changes: dict | None = None) -> "ModerationEvent":
+    @staticmethod
+    def stored_value(field: str, value):
+        """A form's or a record's value as `changes` keeps it."""
+        model_field = Initiative._meta.get_field(field)
+        if field == "tags":
+            names = value if isinstance(value, list | tuple) else value.names()
+            return sorted(str(name) for name in names)
+        if model_field.many_to_many:
+            return sorted(
+                item if isinstance(item, int) else item.pk for item in value or ()
+            )
+        if model_field.is_relation:
+            return value.pk if isinstance(value, models.Model) else value
+        if isinstance(model_field, models.FloatField):
+            return None if value in (None, "") else float(value)
+        # Browsers send CRLF line ends; the stored text may have LF only.
+        return (value or "").replace("\r\n", "\n")
+
+    @classmethod
+    def current_value(cls, initiative: Initiative, field: str):
+        model_field = Initiative._meta.get_field(field)
+        if field == "tags":
+            return cls.stored_value(field, [t.name for t in initiative.tags.all()])
+        if model_field.many_to_many:
+            return cls.stored_value(field, list(getattr(initiative, field).all()))
+        if model_field.is_relation:
+            return getattr(initiative, model_field.attname)
+        return cls.stored_value(field, getattr(initiative, field))
+
+    @staticmethod
+    def readable(field: str, value) -> str:
+        """A stored value as a moderator reads it (names, labels)."""
+        model_field = Initiative._meta.get_field(field)
+        if value in (None, "", []):
+            return ""
+        if field == "tags":
+            return ", ".join(value)
+        if model_field.many_to_many:
+            names = model_field.related_model.objects.filter(pk__in=value)
+            return ", ".join(sorted(str(item) for item in names))
+        if model_field.is_relation:
+            related = model_field.related_model.objects.filter(pk=value).first()
+            return str(related) if related else ""
+        if model_field.choices:
+            return str(dict(model_field.choices).get(value, value))
+        return str(value)
+
+    def accept(
+        self, *, by, changes: dict | None = None, use_image: bool = True
+    ) -> "ModerationEvent":
         """Apply the (possibly edited) values to the record, then close."""
         applied = self.changes if changes is None else changes
         applied = {k: v for k, v in applied.items() if k in self.FIELDS}
         initiative = self.initiative
-        diff = {}
+        diff, many = {}, {}
         for field, value in applied.items():
-            old = getattr(initiative, field)
-            if old != value:
-                diff[field] = [old, value]
+            value = self.stored_value(field, value)
+            old = self.current_value(initiative, field)
+            if old == value:
+                continue
+            diff[field] = [self.readable(field, old), self.readable(field, value)]
+            model_field = Initiative._meta.get_field(field)
+            if model_field.many_to_many:
+                many[field] = value
+            elif model_field.is_relation:
+                setattr(initiative, model_field.attname, value)
+            else:
                 setattr(initiative, field, value)
-        if diff:
-            initiative.save(update_fields=[*diff, "updated_at"])
+        if "latitude" in diff or "longitude" in diff:
+            initiative.position_approximate = False
+        if use_image and self.image:
+            diff["image"] = [initiative.image.name, self.image.name]
+            initiative.image, initiative.thumbnail = self.image, self.thumbnail
+        if set(diff) - set(many):
+            initiative.full_clean(exclude=["slug", "image", "thumbnail"])
+            initiative.save()
+        for field, value in many.items():
+            getattr(initiative, field).set(value)
         self._decide(self.Status.ACCEPTED, by, "")
         return initiative._record(
             ModerationEvent.Action.PROPOSAL_ACCEPTED, by, changes=diff, proposal=self

@@ -94,24 +94,43 @@ def _create_pending(*, data: dict, image: ProcessedImage | None) -> Initiative:
 
 
 def proposal_submit(
-    *, initiative: Initiative, changes: dict, message: str, contact_email: str
+    *,
+    initiative: Initiative,
+    changes: dict,
+    message: str,
+    contact_email: str,
+    image: ProcessedImage | None = None,
 ) -> ChangeProposal:
     """Queue a correction of a published record; nothing changes until accepted."""
     with transaction.atomic():
-        proposal = ChangeProposal.objects.create(
+        proposal = ChangeProposal(
             initiative=initiative,
             changes={k: v for k, v in changes.items() if k in ChangeProposal.FIELDS},
             message=message,
             contact_email=contact_email,
         )
+        if image is not None:
+            proposal.image.save(image.image.name, image.image, save=False)
+            proposal.thumbnail.save(image.thumbnail.name, image.thumbnail, save=False)
+        proposal.save()
+        # The history says, readably, what was proposed against what was shown.
+        readable = {
+            field: [
+                ChangeProposal.readable(
+                    field, ChangeProposal.current_value(initiative, field)
+                ),
+                ChangeProposal.readable(field, value),
+            ]
+            for field, value in proposal.changes.items()
+        }
+        if proposal.image:
+            readable["image"] = [initiative.image.name, proposal.image.name]
         ModerationEvent.objects.create(
             initiative=initiative,
             proposal=proposal,
             action=ModerationEvent.Action.PROPOSAL_RECEIVED,
             reason=message[:500],
-            changes={
-                k: [getattr(initiative, k), v] for k, v in proposal.changes.items()
-            },
+            changes=readable,
         )
     _notify_moderators(
         _("Modification proposée : %(name)s") % {"name": initiative.name},
@@ -270,11 +289,15 @@ def initiative_archive(*, initiative: Initiative, by, reason: str = "") -> Initi
 
 
 def proposal_accept(
-    *, proposal: ChangeProposal, by, changes: dict | None = None
+    *,
+    proposal: ChangeProposal,
+    by,
+    changes: dict | None = None,
+    use_image: bool = True,
 ) -> ChangeProposal:
     with transaction.atomic():
         proposal = _lock_proposal(proposal.pk)
-        proposal.accept(by=by, changes=changes)
+        proposal.accept(by=by, changes=changes, use_image=use_image)
     _mail(
         [proposal.contact_email],
         _("Votre modification de « %(name)s » est acceptée")
@@ -528,7 +551,7 @@ def likely_duplicates(initiatives: list[Initiative]) -> dict[int, list[Initiativ
     if not initiatives:
         return {}
     communes = {i.commune_id for i in initiatives}
-    located = [i for i in initiatives if i.has_coordinates]
+    located = [i for i in initiatives if _precise(i)]
     # Boxes of 0.01° (about 1 km) around each located item: one OR-ed filter
     # reaching only the neighbourhood, never a whole-country scan.
     cells = {(round(i.latitude, 2), round(i.longitude, 2)) for i in located}
@@ -550,6 +573,7 @@ def likely_duplicates(initiatives: list[Initiative]) -> dict[int, list[Initiativ
             "commune_id",
             "latitude",
             "longitude",
+            "position_approximate",
         )
     )
     names = {candidate.pk: fold(candidate.name) for candidate in candidates}
@@ -566,16 +590,23 @@ def likely_duplicates(initiatives: list[Initiative]) -> dict[int, list[Initiativ
         for other in by_commune.get(item.commune_id, ()):
             if other.pk != item.pk and _similar(key, names[other.pk]):
                 found[other.pk] = other
-        if item.has_coordinates:
+        if _precise(item):
             for other in _neighbours(by_cell, item):
                 if (
-                    other.pk != item.pk
+                    _precise(other)
+                    and other.pk != item.pk
                     and other.category_id == item.category_id
                     and distance_m(item, other) <= DUPLICATE_DISTANCE_M
                 ):
                     found[other.pk] = other
         result[item.pk] = sorted(found.values(), key=lambda o: o.pk)
     return result
+
+
+def _precise(obj) -> bool:
+    # A commune's centre is shared by every approximate record of that commune:
+    # being near it says nothing about being the same initiative.
+    return obj.has_coordinates and not obj.position_approximate
 
 
 # Grid cells of 0.01°: at least 500 m wide up to 63° of latitude (all of France,

@@ -297,7 +297,10 @@ def moderate_proposal(request, pk):
         if form.is_valid():
             try:
                 services.proposal_accept(
-                    proposal=proposal, by=request.user, changes=form.cleaned_data
+                    proposal=proposal,
+                    by=request.user,
+                    changes=form.changes(),
+                    use_image=form.cleaned_data.get("use_image", False),
                 )
             except services.AlreadyDecided as decided:
                 messages.error(request, str(decided))
@@ -310,8 +313,14 @@ def moderate_proposal(request, pk):
             return redirect("initiatives:moderation")
     else:
         form = ProposalDecisionForm(proposal=proposal)
+    # Before / after: what the page shows now, what is proposed (editable).
     rows = [
-        (form[field], getattr(proposal.initiative, field))
+        (
+            form[field],
+            ChangeProposal.readable(
+                field, ChangeProposal.current_value(proposal.initiative, field)
+            ),
+        )
         for field in proposal.changes
         if field in form.fields
     ]
