@@ -3,8 +3,10 @@ moderation decisions, with their emails and history."""
 
 import logging
 import math
+import re
 from collections import defaultdict
 from difflib import SequenceMatcher
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -561,46 +563,100 @@ def likely_duplicates(initiatives: list[Initiative]) -> dict[int, list[Initiativ
             latitude__range=(lat - 0.015, lat + 0.015),
             longitude__range=(lon - 0.02, lon + 0.02),
         )
-    candidates = list(
-        Initiative.objects.exclude(status=Initiative.Status.REJECTED)
+    # Plain tuples, not model instances: a page of a thousand-record import
+    # reads thousands of neighbours, and building a model object for each cost
+    # more than the comparison itself. Only the matches become Initiatives.
+    candidates = [
+        _Candidate(*row)
+        for row in Initiative.objects.exclude(status=Initiative.Status.REJECTED)
         .filter(Q(commune_id__in=communes) | near)
-        .only(
-            "pk",
-            "name",
-            "slug",
-            "status",
-            "category_id",
-            "commune_id",
-            "latitude",
-            "longitude",
-            "position_approximate",
-        )
-    )
-    names = {candidate.pk: fold(candidate.name) for candidate in candidates}
+        .order_by()
+        .values_list(*_Candidate._fields)
+    ]
+    names = _FoldedNames()
     by_commune = defaultdict(list)
     by_cell = defaultdict(list)
     for candidate in candidates:
         by_commune[candidate.commune_id].append(candidate)
-        if candidate.has_coordinates:
+        if _precise(candidate):
             by_cell[_cell(candidate)].append(candidate)
     result = {}
+    matcher = SequenceMatcher(autojunk=False)
     for item in initiatives:
         key = fold(item.name)
+        # The item's name is analysed once, then compared with each neighbour.
+        matcher.set_seq2(key)
         found = {}
         for other in by_commune.get(item.commune_id, ()):
-            if other.pk != item.pk and _similar(key, names[other.pk]):
+            if other.pk == item.pk:
+                continue
+            if _similar(key, names[other], matcher):
                 found[other.pk] = other
         if _precise(item):
             for other in _neighbours(by_cell, item):
                 if (
-                    _precise(other)
-                    and other.pk != item.pk
+                    other.pk != item.pk
                     and other.category_id == item.category_id
                     and distance_m(item, other) <= DUPLICATE_DISTANCE_M
                 ):
                     found[other.pk] = other
-        result[item.pk] = sorted(found.values(), key=lambda o: o.pk)
+        result[item.pk] = [
+            Initiative(
+                pk=other.pk,
+                name=other.name,
+                slug=other.slug,
+                status=other.status,
+                category_id=other.category_id,
+                commune_id=other.commune_id,
+                latitude=other.latitude,
+                longitude=other.longitude,
+                position_approximate=other.position_approximate,
+            )
+            for other in sorted(found.values(), key=lambda o: o.pk)
+        ]
     return result
+
+
+# The accented letters of French names, folded by a table: the general fold()
+# (Unicode decomposition) costs a page of the queue a fifth of a second over
+# thousands of neighbours; the same result, for these letters, is ten times
+# cheaper. Anything else still goes through fold().
+_LATIN = str.maketrans("àâäáãåçéèêëíìîïñóòôöõúùûüýÿ", "aaaaaaceeeeiiiinooooouuuuyy") | {
+    ord("œ"): "oe",
+    ord("æ"): "ae",
+}
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def _fold_name(text: str) -> str:
+    lowered = (text or "").lower().translate(_LATIN)
+    if not lowered.isascii():
+        return fold(text)
+    return " ".join(word for word in _NOT_WORD.split(lowered) if word)
+
+
+class _FoldedNames(dict):
+    """Each neighbour's folded name, computed on first use only."""
+
+    def __missing__(self, candidate):
+        self[candidate] = folded = _fold_name(candidate.name)
+        return folded
+
+
+class _Candidate(NamedTuple):
+    pk: int
+    name: str
+    slug: str
+    status: str
+    category_id: int
+    commune_id: int
+    latitude: float | None
+    longitude: float | None
+    position_approximate: bool
+
+    @property
+    def has_coordinates(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
 
 
 def _precise(obj) -> bool:
@@ -629,16 +685,22 @@ def _neighbours(by_cell: dict, item):
             yield from by_cell.get((lat + dlat, lon + dlon), ())
 
 
-def _similar(a: str, b: str) -> bool:
+def _similar(a: str, b: str, matcher: SequenceMatcher | None = None) -> bool:
+    """`matcher`, if given, already holds `a` as its second sequence."""
     if not a or not b:
         return False
     if a == b or a in b or b in a:
         return True
-    matcher = SequenceMatcher(None, a, b)
-    # Upper bounds first: each is far cheaper than ratio() and rarely passes.
+    # Upper bounds first, each far cheaper than ratio() and rarely passed; the
+    # first needs only the lengths.
+    if 2 * min(len(a), len(b)) / (len(a) + len(b)) < DUPLICATE_NAME_RATIO:
+        return False
+    if matcher is None:
+        matcher = SequenceMatcher(None, b, a, autojunk=False)
+    else:
+        matcher.set_seq1(b)
     return (
-        matcher.real_quick_ratio() >= DUPLICATE_NAME_RATIO
-        and matcher.quick_ratio() >= DUPLICATE_NAME_RATIO
+        matcher.quick_ratio() >= DUPLICATE_NAME_RATIO
         and matcher.ratio() >= DUPLICATE_NAME_RATIO
     )
 

@@ -667,3 +667,21 @@ def test_compare_same_record_is_404(client, moderator, pair):
     client.force_login(moderator)
     url = reverse("initiatives:compare", args=[kept.pk, kept.pk])
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Jardin partagé des Capucins",
+        "Œuvre — Cœur d'Île-de-France",
+        "ÉPICERIE  Sociale & Solidaire",
+        "Ça marche ! Vélo-école n°3",
+        "Straße Ægir ﬁlm",
+        "",
+    ],
+)
+def test_fast_name_folding_matches_fold(name):
+    from initiatives.services import _fold_name
+    from observatoire.text import fold
+
+    assert _fold_name(name) == fold(name)
