@@ -122,3 +122,33 @@ def test_compare_side_by_side_then_merge(
     assert dropped.status == Initiative.Status.ARCHIVED
     assert kept.website == "https://repair.example.org"
     assert list(kept.tags.names()) == ["réparation"]
+
+
+def test_proposal_pages_are_accessible(
+    browser_page, live_server, geo, category, moderator, axe
+):
+    from initiatives import services
+
+    initiative = Initiative.objects.create(
+        name="Jardin à corriger",
+        summary="Adresse changée.",
+        category=category,
+        commune=geo.brest,
+        status=Initiative.Status.PUBLISHED,
+    )
+    page = browser_page
+    page.goto(f"/initiatives/{initiative.slug}/signaler/")
+    assert page.is_visible("#id_image")
+    assert_accessible(axe, page)
+    proposal = services.proposal_submit(
+        initiative=initiative,
+        changes={"commune": geo.quimper.pk, "latitude": 47.99, "longitude": -4.1},
+        message="Déménagé",
+        contact_email="",
+    )
+    _log_in(page, live_server, moderator)
+    page.goto(f"/moderation/modifications/{proposal.pk}/")
+    row = page.locator("tr", has_text="Commune")
+    assert "Brest (29)" in row.inner_text()
+    assert page.input_value("#id_commune") == "Quimper (29)"
+    assert_accessible(axe, page)

@@ -685,3 +685,27 @@ def test_fast_name_folding_matches_fold(name):
     from observatoire.text import fold
 
     assert _fold_name(name) == fold(name)
+
+
+@pytest.mark.parametrize("count", [10, 500])
+def test_filtered_queue_query_count_is_constant(
+    client, moderator, make_initiative, django_assert_num_queries, count
+):
+    """Guards the N+1 on each item's category and commune and on the duplicate
+    search under a territory and source filter, on a later page."""
+    for number in range(count):
+        make_initiative(
+            name=f"Proposition {number}",
+            status=Status.PENDING,
+            source="Import GoGoCarto",
+            latitude=48.0 + number / 1000,
+            longitude=-4.0,
+        )
+    client.force_login(moderator)
+    query = {"lieu": "Finistère", "source": "Import GoGoCarto", "page": 2}
+    # session, user, groups, sources, territory lookup, 2 pages and 2 counts
+    # (the territory a subquery of each), duplicate candidates; the page
+    # number past the end (10 pending) falls back to the last page.
+    with django_assert_num_queries(9):
+        response = client.get(QUEUE, query)
+    assert response.status_code == 200
