@@ -80,6 +80,9 @@ def test_second_decision_names_who_decided_first_and_changes_nothing(
     )
     html = response.content.decode()
     assert "déjà été traitée par Marie le" in html
+    # The page itself now says who decided, and offers no decision.
+    assert "Déjà traitée par Marie le" in html
+    assert "Refuser et prévenir la personne" not in html
     pending.refresh_from_db()
     assert pending.status == Status.PUBLISHED
     assert pending.events.filter(action="rejected").count() == 0
