@@ -172,12 +172,14 @@ def decided_message(initiative: Initiative) -> str:
 
 def _lock(pk: int, *, expected: tuple[str, ...]) -> Initiative:
     """The row, locked until the end of the transaction, if still `expected`.
+    Only the initiative's row (`of`): its commune and category are read, not
+    locked, so decisions on other records of the same commune never wait.
 
     The status read by the page may be stale: two moderators can open the same
     record. The lock makes the second decision wait for the first, then see it
     and stop with a message rather than decide again."""
     initiative = (
-        Initiative.objects.select_for_update()
+        Initiative.objects.select_for_update(of=("self",))
         .select_related("category", "commune")
         .get(pk=pk)
     )
@@ -261,7 +263,7 @@ def initiatives_decide(
         # Locked in pk order, as every bulk path does, so that two bulk
         # decisions over overlapping selections cannot deadlock.
         locked = list(
-            Initiative.objects.select_for_update()
+            Initiative.objects.select_for_update(of=("self",))
             .filter(pk__in=pks)
             .select_related("commune")
             .order_by("pk")
@@ -334,11 +336,9 @@ def proposal_reject(*, proposal: ChangeProposal, by, reason: str) -> ChangePropo
 
 
 def _lock_proposal(pk: int) -> ChangeProposal:
-    proposal = (
-        ChangeProposal.objects.select_for_update()
-        .select_related("decided_by")
-        .get(pk=pk)
-    )
+    # No join here: PostgreSQL cannot lock the nullable side of an outer join
+    # (decided_by); the decider is read only when there is one.
+    proposal = ChangeProposal.objects.select_for_update().get(pk=pk)
     if proposal.status != ChangeProposal.Status.PENDING:
         who = proposal.decided_by
         raise AlreadyDecided(
@@ -429,7 +429,7 @@ def initiatives_merge(*, keep: Initiative, drop: Initiative, by) -> Initiative:
         raise MergeNotAllowed(_("Choisissez deux fiches différentes."))
     with transaction.atomic():
         rows = (
-            Initiative.objects.select_for_update()
+            Initiative.objects.select_for_update(of=("self",))
             .select_related("commune", "category")
             .filter(pk__in=[keep.pk, drop.pk])
             .order_by("pk")
