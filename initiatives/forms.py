@@ -1,5 +1,6 @@
 import copy
 import time
+from types import SimpleNamespace
 
 from django import forms
 from django.core import signing
@@ -539,7 +540,12 @@ class ProposalDecisionForm(forms.Form):
             if field in proposable:
                 self.fields[field] = proposable[field]
                 value = proposal.changes[field]
-                self.initial[field] = ", ".join(value) if field == "tags" else value
+                if field == "tags":
+                    # Quoted as the tag field reads them back ("a, b" stays one).
+                    value = edit_string_for_tags(
+                        [SimpleNamespace(name=name) for name in value]
+                    )
+                self.initial[field] = value
         for field in ("name", "summary", "category", "commune"):
             if field in self.fields:
                 self.fields[field].required = True

@@ -712,3 +712,21 @@ def test_filtered_queue_query_count_is_constant(
     with django_assert_num_queries(9):
         response = client.get(QUEUE, query)
     assert response.status_code == 200
+
+
+def test_proposed_tags_with_commas_survive_the_decision_form(
+    client, moderator, make_initiative
+):
+    initiative = make_initiative(tags=["vélo"])
+    proposal = services.proposal_submit(
+        initiative=initiative,
+        changes={"tags": ["réparation, réemploi", "vélo"]},
+        message="Mots-clés",
+        contact_email="",
+    )
+    client.force_login(moderator)
+    url = reverse("initiatives:moderate_proposal", args=[proposal.pk])
+    html = client.get(url).content.decode()
+    assert "&quot;réparation, réemploi&quot;" in html
+    client.post(url, {"tags": '"réparation, réemploi", vélo'})
+    assert sorted(initiative.tags.names()) == ["réparation, réemploi", "vélo"]
