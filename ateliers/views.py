@@ -20,7 +20,7 @@ from ateliers.forms import (
     WorkshopForm,
 )
 from ateliers.models import Event, Item, Section, Theme, Workshop, WorkshopChange
-from observatoire import registry
+from observatoire import registry, uploads
 from observatoire.models import Territory
 from observatoire.roles import ANIMATION, is_facilitator, role_required
 
@@ -451,6 +451,9 @@ def workshop_image(request, slug):
         services.workshop_image_remove(workshop=workshop)
         _log(request, workshop, WorkshopChange.Action.IMAGE, _("Schéma retiré"))
         messages.success(request, _("Schéma résumé retiré."))
+        return _back(workshop, "schema")
+    if uploads.refused(request):
+        messages.error(request, uploads.too_large_message())
         return _back(workshop, "schema")
     form = SummaryImageForm(request.POST, request.FILES)
     if form.is_valid():
