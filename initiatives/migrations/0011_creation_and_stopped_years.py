@@ -8,7 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('initiatives', '0010_list_and_marker_indexes'),
+        # After the latest migration on main (re-chained at merge).
+        ('initiatives', '0013_moderation'),
         ('observatoire', '0004_france'),
         ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
     ]

@@ -171,7 +171,7 @@ def propose_change(request, slug):
     initiative = get_object_or_404(Initiative.objects.published(), slug=slug)
     status = 200
     if request.method == "POST":
-        form = ChangeProposalForm(request.POST, initiative=initiative)
+        form = ChangeProposalForm(request.POST, request.FILES, initiative=initiative)
         if _rate_limited(request, "proposal", form):
             form.refuse(str(RATE_LIMIT_MESSAGE))
             status = 429
@@ -181,6 +181,7 @@ def propose_change(request, slug):
                 changes=form.changes(),
                 message=form.cleaned_data["message"],
                 contact_email=form.cleaned_data["contact_email"],
+                image=form.cleaned_data.get("image"),
             )
             messages.success(
                 request,
