@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "observatoire.logs.RequestLogMiddleware",
     # Before sessions: a cached public page skips everything below.
     "observatoire.pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -74,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last: its process_exception sees a view's database errors first.
+    "observatoire.outage.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "observatoire.urls"
@@ -246,11 +249,38 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# One key=value line per event on stdout (observatoire/logs.py), for journald
+# or any log shipper. ERROR_REPORT_EMAIL mails every server error (with its
+# traceback) to that address; off by default.
+ERROR_REPORT_EMAIL = envstr("ERROR_REPORT_EMAIL")
+ADMINS = [("Exploitation", ERROR_REPORT_EMAIL)] if ERROR_REPORT_EMAIL else []
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "kv": {"format": "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "kv",
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+        },
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's own 5xx lines: also mailed when ERROR_REPORT_EMAIL is set.
+        "django.request": {
+            "handlers": ["mail_admins"] if ERROR_REPORT_EMAIL else [],
+            "level": "ERROR",
+        },
+        # The request line of observatoire/logs.py replaces the server's.
+        "django.server": {"level": "WARNING"},
+    },
 }
 
 if not DEBUG and SITE_URL.startswith("https"):
