@@ -63,12 +63,11 @@ def _log_moderation_event(sender, instance, created, **kwargs):
     bulk actions, the admin — write this row."""
     if not created:
         return
-    event_fields = {
-        "action": instance.action,
-        "initiative": instance.initiative_id,
-        "proposal": instance.proposal_id or "",
-        "by": instance.actor_id or "",
-    }
+    event_fields = {"action": instance.action, "initiative": instance.initiative_id}
+    if instance.proposal_id:
+        event_fields["proposal"] = instance.proposal_id
+    # The account's id, not its name: logs travel further than the database.
+    event_fields["by"] = instance.actor_id or "-"
     transaction.on_commit(
         lambda: event(moderation_logger, "moderation", **event_fields)
     )
