@@ -118,11 +118,13 @@ for i in range(1, 4):
     user.save()
     user.groups.add(Group.objects.get(name=roles.MODERATION))
     moderators.append([user.username, password])
-busy = list(
-    Territory.objects.filter(kind="commune")
+busy = [
+    (territory.slug, territory.label)
+    for territory in Territory.objects.filter(kind="commune")
+    .select_related("parent")
     .annotate(n=Count("initiatives", filter=Q(initiatives__status="published")))
-    .filter(n__gt=0).order_by("-n").values_list("slug", "code")[:50]
-)
+    .filter(n__gt=0).order_by("-n")[:50]
+]
 print(json.dumps({
     "moderators": moderators,
     "territories": [slug for slug, _ in busy],
@@ -132,7 +134,7 @@ print(json.dumps({
 """
 
 CHECK = """
-import json
+import datetime, json
 from collections import Counter
 from initiatives.models import Initiative, ModerationEvent
 run = {run!r}
@@ -148,7 +150,7 @@ print(json.dumps({{
                    if image and default_storage.exists(image)],
     "without_history": [name for pk, name, _ in rows if pk not in submitted],
     "approved": ModerationEvent.objects.filter(
-        initiative__name__startswith=f"Charge {{run}} ", action="approved"
+        action="approved", at__gte=datetime.datetime.fromisoformat({since!r})
     ).count(),
 }}))
 """
@@ -252,13 +254,14 @@ def _stats() -> list[dict]:
     return list(csv.DictReader(path.open())) if path.exists() else []
 
 
-def check(run: str) -> tuple[dict, list[str]]:
+def check(run: str, since: datetime.datetime) -> tuple[dict, list[str]]:
     journal = [
         json.loads(line)
         for line in (VAR / "journal.jsonl").read_text().splitlines()
         if line.strip()
     ]
-    stored = _last_json(manage("shell", code=CHECK.format(run=run)))
+    code = CHECK.format(run=run, since=since.isoformat())
+    stored = _last_json(manage("shell", code=code))
     counts = stored["counts"]
     problems = []
     outcomes = Counter((entry["who"], entry["outcome"]) for entry in journal)
@@ -281,6 +284,16 @@ def check(run: str) -> tuple[dict, list[str]]:
         f"{name} stocké sans envoi connu" for name in counts if name not in known
     ]
     problems += [f"{name} sans historique" for name in stored["without_history"]]
+    failures = [
+        row
+        for row in _stats()
+        if row["Name"] != "Aggregated" and int(row["Failure Count"])
+    ]
+    problems += [
+        f"{row['Failure Count']} échecs sur {row['Type']} {row['Name']} "
+        "(var/load/stats_failures.csv)"
+        for row in failures
+    ]
     errors = _server_errors()
     if errors:
         problems.append(f"{len(errors)} réponses 5xx (var/load/gunicorn.log)")
@@ -291,6 +304,12 @@ def check(run: str) -> tuple[dict, list[str]]:
     flood_sent = sum(n for (who, _), n in outcomes.items() if who == "Flood")
     if flood_sent > 5 and not outcomes[("Flood", "rate_limited")]:
         problems.append("le flot d'envois d'une seule adresse n'a pas été limité")
+    problems += [
+        f"{entry['name']} refusé (400) : "
+        + " ".join(entry["detail"].split("<li>")[1:2]).split("</li>")[0]
+        for entry in journal
+        if entry["outcome"] == "invalid"
+    ]
     for kind in ("error", "invalid"):
         for who in ("Citizen", "Flood"):
             if outcomes[(who, kind)]:
@@ -373,10 +392,11 @@ def main() -> int:
     VAR.mkdir(parents=True, exist_ok=True)
     run = secrets.token_hex(4)
     facts = prepare()
+    since = datetime.datetime.now(datetime.UTC)
     result = run_load(facts, run)
     if result.returncode not in (0, 1):  # 1: locust saw failures, checked below
         sys.exit(f"locust a échoué :\n{result.stderr[-3000:]}")
-    checked, problems = check(run)
+    checked, problems = check(run, since)
     write_report(checked, problems, run, started)
     for problem in problems[:20]:
         say(problem)
