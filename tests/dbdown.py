@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from django.db import connections
 
 
-def _closed_port() -> int:
+def closed_port() -> int:
     # Bound then released: nothing listens there for the next few moments.
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -24,7 +24,7 @@ def database_unavailable():
         settings_dict["NAME"] = "/nonexistent-folder/observatoire/down.sqlite3"
         settings_dict["TEST"] = {**settings_dict.get("TEST", {}), "NAME": None}
     else:
-        settings_dict.update(HOST="127.0.0.1", PORT=str(_closed_port()))
+        settings_dict.update(HOST="127.0.0.1", PORT=str(closed_port()))
         settings_dict["OPTIONS"] = {
             **settings_dict.get("OPTIONS", {}),
             "connect_timeout": 2,

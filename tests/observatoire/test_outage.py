@@ -6,12 +6,13 @@ import time
 
 import pytest
 from django.core.cache import cache
+from django.db import DatabaseError, close_old_connections, connections
 from django.test import override_settings
 from django.urls import path, reverse
 
 from initiatives import forms
 from initiatives.models import Category, Family, Initiative
-from tests.dbdown import database_unavailable
+from tests.dbdown import closed_port, database_unavailable
 from tests.images import image_bytes, upload
 
 SUBMIT = reverse("initiatives:submit")
@@ -176,3 +177,41 @@ def test_500_page_renders_with_the_database_gone(client, moderator):
         response = client.get("/crash/")
     assert response.status_code == 500
     assert "Une erreur inattendue s'est produite" in response.content.decode()
+
+
+@pytest.mark.skipif(
+    connections["default"].vendor != "postgresql",
+    reason="arrêt du serveur simulé sur PostgreSQL seulement",
+)
+def test_live_connection_lost_then_server_back(client, transactional_db):
+    """The server drops every connection (a restart), then refuses new ones
+    for a while, then comes back: no restart of the app at any point."""
+    from django.db import connection
+
+    assert client.get("/healthz").status_code == 200
+    port = connection.settings_dict["PORT"]
+    # What a PostgreSQL restart does to the app's open connection.
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    except DatabaseError:
+        pass  # the connection dies under our feet
+    # Persistent connections are health-checked at the start of each request
+    # (request_started, which the test client leaves out): the next request
+    # reconnects instead of failing.
+    close_old_connections()
+    assert client.get("/initiatives/").status_code == 200
+    # Refused while "down".
+    connection.close()
+    connection.settings_dict["PORT"] = str(closed_port())
+    try:
+        down = client.get("/initiatives/")
+        health = client.get("/healthz")
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = port
+    assert down.status_code == 503
+    assert health.status_code == 503
+    # Back: the next requests are served, nothing restarted.
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/initiatives/").status_code == 200
