@@ -215,3 +215,16 @@ def test_live_connection_lost_then_server_back(client, transactional_db):
     # Back: the next requests are served, nothing restarted.
     assert client.get("/healthz").status_code == 200
     assert client.get("/initiatives/").status_code == 200
+
+
+def test_outage_met_before_any_view_gives_the_same_page(client, geo, settings):
+    """The page cache reads the (database) cache before the view: the error
+    comes from a middleware and reaches handler500, which answers 503 too."""
+    settings.PAGE_CACHE_SECONDS = 600
+    client.raise_request_exception = False
+    with database_unavailable():
+        response = client.get("/initiatives/")
+    assert response.status_code == 503
+    assert response["Retry-After"]
+    assert UNAVAILABLE in response.content.decode()
+    assert client.get("/initiatives/").status_code == 200
