@@ -8,6 +8,7 @@ import zipfile
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
@@ -24,6 +25,15 @@ from tests.referentiel.conftest import (  # noqa: F401 (fixtures)
     make_assessment,
     referential,
 )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_types():
+    """`flush` recreates the content types under new ids, and the rollback at
+    the end of the test brings the old ones back: the process-wide cache of
+    content types must not keep the ids of the flushed database."""
+    yield
+    ContentType.objects.clear_cache()
 
 
 def snapshot() -> dict[str, list[dict]]:
