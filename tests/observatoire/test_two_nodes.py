@@ -33,6 +33,12 @@ SECRET = "two-nodes-" + "s3cr3t-k3y-" * 5
 RUN = uuid.uuid4().hex[:8]
 
 
+def _address(n: int) -> str:
+    """A client address of this run only: Redis keeps the limits of earlier
+    runs for an hour."""
+    return f"10.{int(RUN[:2], 16)}.{int(RUN[2:4], 16)}.{n}"
+
+
 def _database_url() -> str:
     if os.environ.get("TWO_NODES_DATABASE_URL"):
         return os.environ["TWO_NODES_DATABASE_URL"]
@@ -113,14 +119,14 @@ import json
 from django.contrib.auth.models import Group, User
 from observatoire import roles
 from observatoire.models import Territory
-Territory.objects.get_or_create(
-    kind="commune", code="29019",
-    defaults=dict(name="Brest", slug="brest-29019", postal_codes="29200",
-                  latitude=48.4, longitude=-4.5),
+# A commune of this run only: its page lists this run's records alone.
+Territory.objects.create(
+    kind="commune", code="{RUN}", name="Nodeville {RUN}", slug="nodeville-{RUN}",
+    latitude=48.4, longitude=-4.5,
 )
 user = User.objects.create_user("moderation-{RUN}", password="Mod-{RUN}-pass")
 user.groups.add(Group.objects.get(name=roles.MODERATION))
-print(json.dumps({{"brest": Territory.objects.get(code="29019", kind="commune").slug}}))
+print(json.dumps({{"commune": "nodeville-{RUN}"}}))
 """,
     )
     facts = json.loads(setup.strip().splitlines()[-1])
@@ -171,7 +177,7 @@ def _submission(browser, node, name, *, image=False):
         name=name,
         summary="Une initiative venue de deux nœuds.",
         category=category,
-        commune="29019",
+        commune=f"Nodeville {RUN}",
         latitude="48.39",
         longitude="-4.49",
         submitter_email="anne@example.org",
@@ -205,7 +211,7 @@ def _pk(nodes, name) -> int:
 
 
 def test_session_opened_on_one_node_is_valid_on_the_other(nodes):
-    moderator = Browser(forwarded_for="10.1.0.1")
+    moderator = Browser(forwarded_for=_address(11))
     response = _login(moderator, nodes["a"], f"moderation-{RUN}", f"Mod-{RUN}-pass")
     assert response.status == 302
     queue = moderator.get(nodes["b"] + "/moderation/")
@@ -214,7 +220,7 @@ def test_session_opened_on_one_node_is_valid_on_the_other(nodes):
 
 
 def test_public_form_limits_count_across_nodes(nodes):
-    citizen = Browser(forwarded_for="10.2.0.1")
+    citizen = Browser(forwarded_for=_address(21))
     statuses = [
         _submission(citizen, (nodes["a"], nodes["b"])[i % 2], f"Envoi {RUN} {i}").status
         for i in range(SEND_LIMIT + 1)
@@ -224,7 +230,7 @@ def test_public_form_limits_count_across_nodes(nodes):
 
 
 def test_attempt_limit_counts_across_nodes(nodes):
-    robot = Browser(forwarded_for="10.3.0.1")
+    robot = Browser(forwarded_for=_address(31))
     form = robot.form(nodes["a"] + "/initiatives/proposer/", having="started")
     statuses = [
         robot.post(
@@ -237,7 +243,7 @@ def test_attempt_limit_counts_across_nodes(nodes):
 
 
 def test_login_limit_counts_across_nodes(nodes):
-    visitor = Browser(forwarded_for="10.4.0.1")
+    visitor = Browser(forwarded_for=_address(41))
     for attempt in range(1, 61):
         node = (nodes["a"], nodes["b"])[attempt % 2]
         response = _login(visitor, node, f"moderation-{RUN}", "mauvais")
@@ -253,26 +259,29 @@ def test_login_limit_counts_across_nodes(nodes):
 
 def test_approval_on_one_node_shows_on_the_other_at_once(nodes):
     name = f"Jardin {RUN}"
-    citizen = Browser(forwarded_for="10.5.0.1")
+    citizen = Browser(forwarded_for=_address(51))
     assert _submission(citizen, nodes["a"], name, image=True).status == 302
     pk = _pk(nodes, name)
-    reader = Browser(forwarded_for="10.5.0.2")
-    territory = f"/territoires/{nodes['brest']}/"
+    reader = Browser(forwarded_for=_address(52))
+    territory = f"/territoires/{nodes['commune']}/"
+    listed = "/initiatives/?" + urllib.parse.urlencode({"q": name})
     # Node B builds and caches its pages before the decision.
-    for path in ("/initiatives/", territory):
-        assert name not in reader.get(nodes["b"] + path).text
+    # As a link's text (the search box repeats the query).
+    shown = f">{name}<"
+    for path in (listed, territory):
+        assert shown not in reader.get(nodes["b"] + path).text
     assert pk not in _map_ids(reader.get(nodes["b"] + "/carte/donnees.json").text)
 
-    moderator = Browser(forwarded_for="10.5.0.3")
+    moderator = Browser(forwarded_for=_address(53))
     assert _login(moderator, nodes["a"], f"moderation-{RUN}", f"Mod-{RUN}-pass").status
     url = nodes["a"] + f"/moderation/initiatives/{pk}/"
     form = moderator.form(url, having="name")
     assert moderator.post(url, form.fields).status == 302
 
-    listing = reader.get(nodes["b"] + "/initiatives/")
-    assert name in listing.text
+    listing = reader.get(nodes["b"] + listed)
+    assert shown in listing.text
     assert pk in _map_ids(reader.get(nodes["b"] + "/carte/donnees.json").text)
-    assert name in reader.get(nodes["b"] + territory).text
+    assert shown in reader.get(nodes["b"] + territory).text
 
     # The image was stored by node A; node B serves it.
     detail = reader.get(nodes["b"] + f"/initiatives/{_slug(listing.text, name)}/")
@@ -283,7 +292,7 @@ def test_approval_on_one_node_shows_on_the_other_at_once(nodes):
 
 
 def _slug(html: str, name: str) -> str:
-    before = html[: html.index(name)]
+    before = html[: html.index(f">{name}<")]
     return before.rsplit('href="/initiatives/', 1)[1].split("/", 1)[0]
 
 
