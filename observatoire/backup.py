@@ -28,8 +28,14 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 CHUNK = 2000
 
-# Rebuilt by `migrate` in the target database, with its own numbering.
-NOT_BACKED_UP = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
+# Rebuilt by `migrate` in the target database, with its own numbering; or
+# short-lived state that a new database starts without (sessions, rate limits).
+NOT_BACKED_UP = {
+    "contenttypes.contenttype",
+    "auth.permission",
+    "sessions.session",
+    "observatoire.ratelimitcounter",
+}
 # Rows that `migrate` itself creates (role groups, the initiatives' vocabularies):
 # present in a freshly migrated database, replaced by the backup's on restore.
 SEEDED_BY_MIGRATIONS = {

@@ -170,7 +170,11 @@ def prepare() -> dict:
         manage("load_territories", "--verbosity", "0")
     if facts["published"] < INITIATIVES:
         say(f"création de {INITIATIVES - facts['published']} initiatives publiées")
-        manage("generate_demo_initiatives", str(INITIATIVES - facts["published"]))
+        manage(
+            "generate_demo_initiatives",
+            str(INITIATIVES - facts["published"]),
+            "--force",
+        )
     facts = _last_json(manage("shell", code=PREPARE))
     manage("collectstatic", "--noinput", "--verbosity", "0")
     return facts

@@ -24,6 +24,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("observatoire", "0003_refold_upper_case_ligatures")]
+    dependencies = [("observatoire", "0007_rate_limit_counter")]
 
     operations = [migrations.RunPython(create, drop)]
