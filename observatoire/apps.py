@@ -14,3 +14,7 @@ class ObservatoireConfig(AppConfig):
 
         versions.watch(Territory, versions.TERRITORIES)
         versions.watch(Tag, versions.TAGS, signals_only=True)
+
+        from observatoire import search
+
+        search.register_common_parts()

@@ -12,3 +12,13 @@ class DashboardForm(forms.Form):
         required=False,
         help_text=_("Commune, intercommunalité, département ou région. Vide : tout."),
     )
+
+
+class SearchForm(forms.Form):
+    # Django's CharField already refuses NUL bytes, with a French message.
+    q = forms.CharField(
+        label=_("Rechercher"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )

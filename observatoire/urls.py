@@ -27,6 +27,7 @@ urlpatterns = [
         name="accessibility",
     ),
     path("tableau-de-bord/", views.dashboard, name="dashboard"),
+    path("recherche/", views.search_page, name="search"),
     path("tags/<slug:slug>/", views.tag_detail, name="tag_detail"),
     path(
         "territoires/recherche/",

@@ -1,3 +1,6 @@
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -7,8 +10,8 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, TemplateView
 from taggit.models import Tag
 
-from observatoire import registry, roles
-from observatoire.forms import DashboardForm
+from observatoire import registry, roles, search
+from observatoire.forms import DashboardForm, SearchForm
 from observatoire.models import Territory
 from observatoire.roles import role_required
 from observatoire.text import fold
@@ -152,3 +155,62 @@ def error_404(request, exception=None):
 def error_500(request):
     # Minimal context: the database may be what failed.
     return render(request, "500.html", status=500)
+
+
+SEARCH_PREVIEW = 5
+SEARCH_PAGE_SIZE = 20
+
+
+class _PartResults:
+    """One part's matches, sliced by the paginator: a page is one query."""
+
+    def __init__(self, query: str, kind: str, total: int):
+        self.query, self.kind, self.total = query, kind, total
+
+    def count(self) -> int:
+        return self.total
+
+    def __getitem__(self, window: slice):
+        return search.hits(
+            self.query, self.kind, limit=window.stop - window.start, offset=window.start
+        )
+
+
+@require_GET
+def search_page(request):
+    """Every part's best matches with their counts, or one part paginated
+    (?partie=…): one query for the counts, one per part shown."""
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    query = search.clean_query(query)
+    chosen = search.part(request.GET.get("partie", ""))
+    counts = search.counts(query) if query else {}
+    blocks, page_obj = [], None
+    if chosen is not None:
+        results = _PartResults(query, chosen.kind, counts.get(chosen.kind, 0))
+        page_obj = Paginator(results, SEARCH_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        blocks.append((chosen, counts.get(chosen.kind, 0), page_obj.object_list))
+    else:
+        for part in search.parts():
+            total = counts.get(part.kind, 0)
+            if total:
+                hits = search.hits(query, part.kind, limit=SEARCH_PREVIEW)
+                blocks.append((part, total, hits))
+    return render(
+        request,
+        "observatoire/search.html",
+        {
+            "form": form,
+            "query": query,
+            "searched": search.has_words(query),
+            "chosen": chosen,
+            "blocks": blocks,
+            "total": sum(counts.values()),
+            "page_obj": page_obj,
+            "querystring_without_page": urlencode(
+                {"q": query, "partie": chosen.kind} if chosen else {"q": query}
+            ),
+        },
+    )
