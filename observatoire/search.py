@@ -391,7 +391,7 @@ def hits(text: str, kind: str, *, limit: int, offset: int = 0) -> list[Hit]:
                 WHERE d.kind = %s AND d.vector @@ q.query
                 ORDER BY rank DESC, d.id LIMIT %s OFFSET %s
             )
-            SELECT d.object_id, d.url, d.context,
+            SELECT d.object_id, d.url, d.context, d.title,
                 ts_headline('{PG_CONFIG}', d.title, q.query, %s),
                 ts_headline('{PG_CONFIG}', d.body, q.query, %s)
             FROM ranked JOIN {TABLE} d ON d.id = ranked.id, q
@@ -400,7 +400,7 @@ def hits(text: str, kind: str, *, limit: int, offset: int = 0) -> list[Hit]:
         params = [text, kind, limit, offset, HEADLINE_TITLE, HEADLINE_BODY]
     elif _vendor() == "sqlite":
         sql = f"""
-            SELECT d.object_id, d.url, d.context,
+            SELECT d.object_id, d.url, d.context, d.title,
                 highlight({FTS_TABLE}, 0, %s, %s),
                 snippet({FTS_TABLE}, 1, %s, %s, '…', 24)
             FROM {FTS_TABLE} JOIN {TABLE} d ON d.id = {FTS_TABLE}.rowid
@@ -414,9 +414,16 @@ def hits(text: str, kind: str, *, limit: int, offset: int = 0) -> list[Hit]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [
-            Hit(object_id, url, context, highlighted(title), highlighted(snippet))
-            for object_id, url, context, title, snippet in cursor.fetchall()
+            Hit(object_id, url, context, _title(title, marked), highlighted(snippet))
+            for object_id, url, context, title, marked, snippet in cursor.fetchall()
         ]
+
+
+def _title(title: str, marked: str | None) -> SafeString:
+    # SQLite highlights its own copy, ligatures spelled out ("Oeuvre"): the
+    # title is then shown as written, unmarked.
+    plain = (marked or "").replace(MARK_START, "").replace(MARK_END, "")
+    return highlighted(marked) if plain == title else highlighted(title)
 
 
 def highlighted(text: str | None) -> SafeString:

@@ -40,38 +40,32 @@ POSTGRESQL_REVERSE = [
     "ALTER TABLE observatoire_searchdocument DROP COLUMN IF EXISTS vector",
 ]
 
+# unicode61 strips accents but keeps the ligatures œ and æ as letters of their
+# own: the FTS5 table holds its own copy of the text with them spelled out, so
+# "oeuvre" finds "Œuvre" as fold() promises everywhere else.
+LIGATURES = "replace(replace(replace(replace({}, 'œ', 'oe'), 'Œ', 'Oe'), 'æ', 'ae'), 'Æ', 'Ae')"
+NEW_ROW = (
+    "INSERT INTO observatoire_searchdocument_fts(rowid, title, body) VALUES "
+    f"(new.id, {LIGATURES.format('new.title')}, {LIGATURES.format('new.body')});"
+)
+OLD_ROW = "DELETE FROM observatoire_searchdocument_fts WHERE rowid = old.id;"
 SQLITE = [
     """
     CREATE VIRTUAL TABLE observatoire_searchdocument_fts USING fts5(
-      title, body,
-      content='observatoire_searchdocument', content_rowid='id',
-      tokenize='unicode61 remove_diacritics 2'
+      title, body, tokenize='unicode61 remove_diacritics 2'
     )
     """,
-    """
+    f"""
     CREATE TRIGGER observatoire_searchdocument_fts_insert
-    AFTER INSERT ON observatoire_searchdocument BEGIN
-      INSERT INTO observatoire_searchdocument_fts(rowid, title, body)
-      VALUES (new.id, new.title, new.body);
-    END
+    AFTER INSERT ON observatoire_searchdocument BEGIN {NEW_ROW} END
     """,
-    """
+    f"""
     CREATE TRIGGER observatoire_searchdocument_fts_delete
-    AFTER DELETE ON observatoire_searchdocument BEGIN
-      INSERT INTO observatoire_searchdocument_fts(
-        observatoire_searchdocument_fts, rowid, title, body
-      ) VALUES ('delete', old.id, old.title, old.body);
-    END
+    AFTER DELETE ON observatoire_searchdocument BEGIN {OLD_ROW} END
     """,
-    """
+    f"""
     CREATE TRIGGER observatoire_searchdocument_fts_update
-    AFTER UPDATE ON observatoire_searchdocument BEGIN
-      INSERT INTO observatoire_searchdocument_fts(
-        observatoire_searchdocument_fts, rowid, title, body
-      ) VALUES ('delete', old.id, old.title, old.body);
-      INSERT INTO observatoire_searchdocument_fts(rowid, title, body)
-      VALUES (new.id, new.title, new.body);
-    END
+    AFTER UPDATE ON observatoire_searchdocument BEGIN {OLD_ROW} {NEW_ROW} END
     """,
 ]
 SQLITE_REVERSE = [
