@@ -1,10 +1,10 @@
-"""Published workshops and their items in the site-wide search
-(observatoire.search)."""
+"""Published workshops and their items in the site-wide search, workshops
+in the feeds (observatoire.search, observatoire.feeds)."""
 
 from django.utils.translation import gettext_lazy as _
 
 from ateliers.models import Item, Section, Workshop
-from observatoire import search
+from observatoire import feeds, search
 
 
 def workshop_document(workshop: Workshop) -> dict:
@@ -76,3 +76,21 @@ def register() -> None:
             ),
         },
     )
+    feeds.register(
+        label=_("Atelier"),
+        public=lambda: Workshop.objects.published().select_related(
+            "event", "territory__parent"
+        ),
+        summary=workshop_summary,
+    )
+
+
+def workshop_summary(workshop: Workshop) -> str:
+    parts = [str(_("Synthèse d'atelier"))]
+    if workshop.event:
+        parts.append(workshop.event.name)
+    if workshop.territory:
+        parts.append(workshop.territory.label)
+    if workshop.starts_on:
+        parts.append(workshop.starts_on.strftime("%d/%m/%Y"))
+    return " · ".join(parts)

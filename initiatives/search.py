@@ -1,9 +1,10 @@
-"""Published initiatives in the site-wide search (observatoire.search)."""
+"""Published initiatives in the site-wide search and the feeds
+(observatoire.search, observatoire.feeds)."""
 
 from django.utils.translation import gettext_lazy as _
 
 from initiatives.models import Initiative
-from observatoire import search
+from observatoire import feeds, search
 
 
 def document(initiative: Initiative) -> dict:
@@ -37,4 +38,9 @@ def register() -> None:
         ),
         document=document,
         position=10,
+    )
+    feeds.register(
+        label=_("Initiative"),
+        public=Initiative.objects.published,
+        summary=lambda initiative: initiative.summary,
     )
