@@ -3,7 +3,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from initiatives.models import Initiative
+from initiatives.models import Category, Initiative
 from observatoire import feeds, search
 
 
@@ -38,6 +38,12 @@ def register() -> None:
         ),
         document=document,
         position=10,
+        # The kind of practice is named in each initiative's document.
+        follows={
+            Category: lambda pks: Initiative.objects.filter(
+                category__in=pks
+            ).values_list("pk", flat=True)
+        },
     )
     feeds.register(
         label=_("Initiative"),
