@@ -389,3 +389,27 @@ def test_rebuild_if_empty_leaves_a_filled_index_alone(make_initiative):
 def test_rebuild_refuses_an_unknown_part():
     with pytest.raises(CommandError, match="Partie inconnue : fiches"):
         call_command("rebuild_search_index", "--partie", "fiches")
+
+
+def test_territory_loads_and_reloads_follow(db, territory_file):
+    from tests.observatoire.conftest import sample_records
+
+    records = sample_records()
+    call_command(
+        "load_territories", file=str(territory_file(records)), stdout=io.StringIO()
+    )
+    assert found("plouzane", "territoires") == ["Plouzané"]
+    for record in records:
+        if record["code"] == "29212":
+            record["name"] = "Plouzané-Technopôle"
+    reloaded = territory_file(records, name="reloaded.jsonl.gz")
+    call_command("load_territories", file=str(reloaded), stdout=io.StringIO())
+    assert found("technopole", "territoires") == ["Plouzané-Technopôle"]
+
+
+def test_renaming_a_kind_of_practice_follows(make_initiative):
+    initiative = make_initiative(name="Local associatif")
+    category = initiative.category
+    category.name = "Tiers-lieu nourricier"
+    category.save()
+    assert found("nourricier") == ["Local associatif"]
