@@ -297,8 +297,10 @@ def has_words(text: str) -> bool:
 def _fts5_expression(text: str) -> str:
     # Folded words only (letters and digits): nothing of FTS5's own syntax
     # (quotes, OR, NEAR, column filters, *) can come from the user.
+    # Each word whole or as a prefix: a whole-word match scores twice, so
+    # "Brest" comes before "Brestot".
     words = fold(text).split()[:MAX_WORDS]
-    return " ".join(f'"{_singular(word)}"*' for word in words)
+    return " AND ".join(f'("{word}" OR "{_singular(word)}"*)' for word in words)
 
 
 def _singular(word: str) -> str:
@@ -386,16 +388,19 @@ def hits(text: str, kind: str, *, limit: int, offset: int = 0) -> list[Hit]:
         sql = f"""
             WITH q AS (SELECT websearch_to_tsquery('{PG_CONFIG}', %s) AS query),
             ranked AS (
-                SELECT d.id, ts_rank(d.vector, q.query) AS rank
+                -- Normalised by the log of the length: on equal matches, the
+                -- shorter text ("Brest") before the longer ("Brest Métropole").
+                SELECT d.id, ts_rank(d.vector, q.query, 1) AS rank,
+                    length(d.title) AS size
                 FROM {TABLE} d, q
                 WHERE d.kind = %s AND d.vector @@ q.query
-                ORDER BY rank DESC, d.id LIMIT %s OFFSET %s
+                ORDER BY rank DESC, size, d.id LIMIT %s OFFSET %s
             )
             SELECT d.object_id, d.url, d.context, d.title,
                 ts_headline('{PG_CONFIG}', d.title, q.query, %s),
                 ts_headline('{PG_CONFIG}', d.body, q.query, %s)
             FROM ranked JOIN {TABLE} d ON d.id = ranked.id, q
-            ORDER BY ranked.rank DESC, d.id
+            ORDER BY ranked.rank DESC, ranked.size, d.id
         """
         params = [text, kind, limit, offset, HEADLINE_TITLE, HEADLINE_BODY]
     elif _vendor() == "sqlite":
@@ -405,7 +410,8 @@ def hits(text: str, kind: str, *, limit: int, offset: int = 0) -> list[Hit]:
                 snippet({FTS_TABLE}, 1, %s, %s, '…', 24)
             FROM {FTS_TABLE} JOIN {TABLE} d ON d.id = {FTS_TABLE}.rowid
             WHERE {FTS_TABLE} MATCH %s AND d.kind = %s
-            ORDER BY bm25({FTS_TABLE}, 10.0, 1.0), d.id LIMIT %s OFFSET %s
+            ORDER BY bm25({FTS_TABLE}, 10.0, 1.0), length(d.title), d.id
+            LIMIT %s OFFSET %s
         """
         marks = [MARK_START, MARK_END]
         params = [*marks, *marks, _fts5_expression(text), kind, limit, offset]

@@ -413,3 +413,12 @@ def test_renaming_a_kind_of_practice_follows(make_initiative):
     category.name = "Tiers-lieu nourricier"
     category.save()
     assert found("nourricier") == ["Local associatif"]
+
+
+def test_a_place_named_exactly_comes_first(geo):
+    from observatoire.models import Territory
+
+    Territory.objects.create(
+        kind=Territory.Kind.COMMUNE, code="27110", name="Brestot", slug="brestot"
+    )
+    assert found("brest", "territoires")[:2] == ["Brest", "Brest Métropole"]
