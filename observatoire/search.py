@@ -263,11 +263,12 @@ def _reindex_tags(tag_ids: list) -> None:
         reindex(_parts["tags"], tag_ids)
 
 
-def tagged_public_ids():
-    """Ids of the tags carried by at least one public object of a tagged part:
-    a tag typed only on a pending proposal stays unknown to visitors."""
+def carried_by_public():
+    """A condition on tags: carried by at least one public object of a tagged
+    part, so a tag typed only on a pending proposal stays unknown to visitors.
+    Correlated (EXISTS), so checking a few tags reads only their own links."""
     from django.contrib.contenttypes.models import ContentType
-    from django.db.models import Q
+    from django.db.models import Exists, OuterRef, Q
     from taggit.models import TaggedItem
 
     used = Q(pk__in=[])
@@ -277,7 +278,7 @@ def tagged_public_ids():
                 content_type=ContentType.objects.get_for_model(part.model),
                 object_id__in=part.public().order_by().values("pk"),
             )
-    return TaggedItem.objects.filter(used).values("tag_id")
+    return Exists(TaggedItem.objects.filter(used, tag_id=OuterRef("pk")))
 
 
 # Querying ---------------------------------------------------------------------
@@ -477,7 +478,7 @@ def register_common_parts() -> None:
         Tag,
         kind="tags",
         label=_("Mots-clés"),
-        public=lambda: Tag.objects.filter(pk__in=tagged_public_ids()),
+        public=lambda: Tag.objects.filter(carried_by_public()),
         document=_tag_document,
         position=60,
     )
