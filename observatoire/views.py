@@ -125,6 +125,8 @@ def robots_txt(request):
         # Exports and map data are for programs, and costly to crawl.
         reverse("initiatives:export", args=["csv"]).removesuffix("csv"),
         reverse("initiatives:map_data"),
+        # Every query is a new URL: endless for a crawler, and not content.
+        reverse("search"),
         _folder(reverse("initiatives:map_popup", args=[0])),
     ]
     lines = [

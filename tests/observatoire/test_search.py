@@ -422,3 +422,7 @@ def test_a_place_named_exactly_comes_first(geo):
         kind=Territory.Kind.COMMUNE, code="27110", name="Brestot", slug="brestot"
     )
     assert found("brest", "territoires")[:2] == ["Brest", "Brest Métropole"]
+
+
+def test_crawlers_are_kept_off_search_pages(client):
+    assert "Disallow: /recherche/" in client.get("/robots.txt").content.decode()
