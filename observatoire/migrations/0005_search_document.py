@@ -87,7 +87,7 @@ def _run(statements):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("observatoire", "0003_refold_upper_case_ligatures"),
+        ("observatoire", "0007_rate_limit_counter"),
     ]
 
     operations = [
