@@ -426,3 +426,14 @@ def test_a_place_named_exactly_comes_first(geo):
 
 def test_crawlers_are_kept_off_search_pages(client):
     assert "Disallow: /recherche/" in client.get("/robots.txt").content.decode()
+
+
+def test_bulk_moderation_and_merges_follow(make_initiative, moderator):
+    from initiatives import services
+
+    bourg = make_initiative(name="Amap du bourg", status=Initiative.Status.PENDING)
+    halles = make_initiative(name="Amap des halles", status=Initiative.Status.PENDING)
+    services.initiatives_decide(pks=[bourg.pk, halles.pk], by=moderator, approve=True)
+    assert sorted(found("amap")) == ["Amap des halles", "Amap du bourg"]
+    services.initiatives_merge(keep=bourg, drop=halles, by=moderator)
+    assert found("amap") == ["Amap du bourg"]
