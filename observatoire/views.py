@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
-from django.views.generic import DetailView, TemplateView
+from django.views.generic import TemplateView
 from taggit.models import Tag
 
 from observatoire import registry, roles, search
@@ -72,23 +72,6 @@ def tag_detail(request, slug):
         "observatoire/tag_detail.html",
         {"tag": tag, "blocks": [(e, objs) for e, objs in blocks if objs]},
     )
-
-
-class TerritoryDetailView(DetailView):
-    model = Territory
-    template_name = "observatoire/territory_detail.html"
-    context_object_name = "territory"
-
-    def get_queryset(self):
-        return Territory.objects.select_related("parent__parent", "epci")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        blocks = []
-        for entry, qs in registry.in_territory(self.object):
-            blocks.append((entry, qs.count(), list(qs[:12])))
-        context["blocks"] = blocks
-        return context
 
 
 @require_GET

@@ -87,7 +87,7 @@ def _run(statements):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("observatoire", "0007_rate_limit_counter"),
+        ("observatoire", "0004_france"),
     ]
 
     operations = [
