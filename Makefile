@@ -26,6 +26,7 @@ var:
 db: install var
 	DEBUG=1 $(MANAGE) migrate --noinput
 	DEBUG=1 $(MANAGE) createcachetable
+	DEBUG=1 $(MANAGE) rebuild_search_index --si-vide
 
 run: db
 	DEBUG=1 $(MANAGE) setup_demo

@@ -15,3 +15,7 @@ class ObservatoireConfig(AppConfig):
         versions.watch(Territory, versions.TERRITORIES)
         versions.watch(Tag, versions.TAGS, signals_only=True)
         logs.connect_signals()
+
+        from observatoire import search
+
+        search.register_common_parts()

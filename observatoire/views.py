@@ -1,8 +1,10 @@
 import sys
 import time
+from urllib.parse import urlencode
 
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -13,8 +15,8 @@ from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 from taggit.models import Tag
 
-from observatoire import outage, registry, roles
-from observatoire.forms import DashboardForm
+from observatoire import outage, registry, roles, search
+from observatoire.forms import DashboardForm, SearchForm
 from observatoire.models import Territory
 from observatoire.roles import role_required
 from observatoire.text import fold
@@ -151,6 +153,8 @@ def robots_txt(request):
         # Exports and map data are for programs, and costly to crawl.
         reverse("initiatives:export", args=["csv"]).removesuffix("csv"),
         reverse("initiatives:map_data"),
+        # Every query is a new URL: endless for a crawler, and not content.
+        reverse("search"),
         _folder(reverse("initiatives:map_popup", args=[0])),
     ]
     lines = [
@@ -184,3 +188,62 @@ def error_500(request):
     if outage.is_database_down(sys.exc_info()[1]):
         return outage.unavailable_response(request)
     return HttpResponseServerError(render_to_string("500.html"))
+
+
+SEARCH_PREVIEW = 5
+SEARCH_PAGE_SIZE = 20
+
+
+class _PartResults:
+    """One part's matches, sliced by the paginator: a page is one query."""
+
+    def __init__(self, query: str, kind: str, total: int):
+        self.query, self.kind, self.total = query, kind, total
+
+    def count(self) -> int:
+        return self.total
+
+    def __getitem__(self, window: slice):
+        return search.hits(
+            self.query, self.kind, limit=window.stop - window.start, offset=window.start
+        )
+
+
+@require_GET
+def search_page(request):
+    """Every part's best matches with their counts, or one part paginated
+    (?partie=…): one query for the counts, one per part shown."""
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    query = search.clean_query(query)
+    chosen = search.part(request.GET.get("partie", ""))
+    counts = search.counts(query) if query else {}
+    blocks, page_obj = [], None
+    if chosen is not None:
+        results = _PartResults(query, chosen.kind, counts.get(chosen.kind, 0))
+        page_obj = Paginator(results, SEARCH_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        blocks.append((chosen, counts.get(chosen.kind, 0), page_obj.object_list))
+    else:
+        for part in search.parts():
+            total = counts.get(part.kind, 0)
+            if total:
+                hits = search.hits(query, part.kind, limit=SEARCH_PREVIEW)
+                blocks.append((part, total, hits))
+    return render(
+        request,
+        "observatoire/search.html",
+        {
+            "form": form,
+            "query": query,
+            "searched": search.has_words(query),
+            "chosen": chosen,
+            "blocks": blocks,
+            "total": sum(counts.values()),
+            "page_obj": page_obj,
+            "querystring_without_page": urlencode(
+                {"q": query, "partie": chosen.kind} if chosen else {"q": query}
+            ),
+        },
+    )

@@ -24,6 +24,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("observatoire", "0007_rate_limit_counter")]
+    dependencies = [("observatoire", "0005_search_document")]
 
     operations = [migrations.RunPython(create, drop)]
