@@ -186,9 +186,7 @@ def _related_names(ids: list[int]) -> dict[str, dict[int, list[str]]]:
         else:
             target = field.m2m_reverse_field_name()
             rows = (
-                field.remote_field.through.objects.filter(
-                    _among("initiative_id", ids)
-                )
+                field.remote_field.through.objects.filter(_among("initiative_id", ids))
                 .order_by("initiative_id", f"{target}__position")
                 .values_list("initiative_id", f"{target}__name")
             )
