@@ -27,8 +27,8 @@ _FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
 def safe_cell(value) -> str:
     # Text first, tested by its first character: called for every cell of
     # a 100,000-row export.
-    if value.__class__ is str:
-        return "'" + value if value[:1] in _FORMULA_STARTS else value
+    if value.__class__ is str and value[:1] not in _FORMULA_STARTS:
+        return value
     if value is None:
         return ""
     if isinstance(value, int | float | Decimal):
