@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run serve test test-fast lint format bench bench-deps browser-deps clean territories-data messages
+.PHONY: install run serve test test-fast lint format bench bench-deps browser-deps clean territories-data messages loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,17 @@ bench-deps:
 # fails when a target is missed (see the README).
 bench: install var browser-deps bench-deps
 	$(BIN)/python -m bench
+
+# Load without loss (gunicorn + PostgreSQL, locust, bounded in time): writes
+# bench/LOAD.md, fails on any lost or half-stored submission or any 5xx.
+# LOAD_DATABASE_URL, LOAD_USERS, LOAD_DURATION…: see bench/load/__main__.py.
+LOAD_STAMP := $(VENV)/.load-installed
+$(LOAD_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,load]'
+	touch $(LOAD_STAMP)
+
+loadtest: $(LOAD_STAMP) var
+	$(BIN)/python -m bench.load
 
 # The French catalog: the interface is written in French, the catalog only
 # gives plurals their French rule (« 0 atelier », not « 0 ateliers »). Run it

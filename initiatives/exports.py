@@ -90,6 +90,16 @@ PUBLIC_COLUMNS = [
         "resources__name",
     ),
     Column("gouvernance", _("Mode de gouvernance."), "governance"),
+    Column(
+        "annee_creation",
+        _("Année de création de l'initiative (vide : inconnue)."),
+        "creation_year",
+    ),
+    Column(
+        "annee_arret",
+        _("Année d'arrêt si l'initiative s'est arrêtée (vide : active)."),
+        "stopped_year",
+    ),
     Column("commune", _("Nom de la commune."), "commune__name"),
     Column(
         "code_insee",

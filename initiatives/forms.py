@@ -311,6 +311,8 @@ class InitiativeSubmissionForm(CoordinatesMixin, AntiAbuseMixin, InitiativeField
                 "economic_model",
                 "resources",
                 "governance",
+                "creation_year",
+                "stopped_year",
                 "organisation",
                 "website",
                 "public_contact",

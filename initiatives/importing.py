@@ -11,6 +11,7 @@ is saved.
 import csv
 import io
 import json
+import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,9 +24,11 @@ from django.utils import timezone
 
 from initiatives import exports
 from initiatives.models import Category, Initiative
-from observatoire import downloads
+from observatoire import downloads, logs
 from observatoire.models import Territory
 from observatoire.text import fold, unique_slug
+
+logger = logging.getLogger(__name__)
 
 GOGOCARTO_SOURCE = "GoGoCarto"
 REQUIRED_CSV_COLUMNS = ("nom", "type_de_pratique")
@@ -175,6 +178,10 @@ def _load_json(data: bytes, label: str):
 CATEGORY_KEYS = ("categoriesFull", "categories", "taxonomy", "optionValues")
 
 
+GOGOCARTO_CREATION_KEYS = ("creationYear", "anneeCreation", "annee_creation")
+GOGOCARTO_STOPPED_KEYS = ("stoppedYear", "anneeArret", "annee_arret")
+
+
 def _category_items(element: dict) -> list:
     for key in CATEGORY_KEYS:
         value = element.get(key)
@@ -274,6 +281,13 @@ def _gogocarto_values(element, options: dict, licence) -> dict:
         "website": _text(element.get("website"), "site web", max_length=500),
         "public_contact": contact[:200],
         "commune": {"postal_code": postal_code, "name": locality},
+        # Not a standard GoGoCarto field: maps add it under one of these names.
+        "creation_year": _year(
+            _first(element, *GOGOCARTO_CREATION_KEYS), "année de création"
+        ),
+        "stopped_year": _year(
+            _first(element, *GOGOCARTO_STOPPED_KEYS), "année d'arrêt"
+        ),
         "source": GOGOCARTO_SOURCE,
         "source_id": source_id,
         "licence": _text(licence, "licence", max_length=100),
@@ -340,6 +354,8 @@ def _csv_values(row: dict) -> dict:
         field = exports.model_field(column.lookup)
         if column.multiple:
             value = _many(row, column.name)
+        elif isinstance(field, models.PositiveSmallIntegerField):
+            value = _year(_cell(row, column.name), column.name)
         elif isinstance(field, models.FloatField):
             limit = max(
                 v.limit_value
@@ -357,6 +373,18 @@ def _csv_values(row: dict) -> dict:
         else:
             values[column.field] = value
     return values
+
+
+def _year(value, label: str) -> int | None:
+    """A year as files write it ("2015", 2015, "2015-03-01"), or None if empty."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        raise RecordError(f"{label} : une année était attendue")
+    text = str(value).strip()[:4] if not isinstance(value, int) else str(value)
+    if not text.isdigit() or len(text) != 4:
+        raise RecordError(f"{label} : « {value} » n'est pas une année (ex. 2015)")
+    return int(text)
 
 
 def read_file(path: Path, *, fmt: str, taxonomy: Path | None = None) -> list[Record]:
@@ -496,6 +524,14 @@ def initiatives_import(
             (report.created if created else report.updated).append(label)
     if dry_run:
         transaction.set_rollback(True)
+    logs.event(
+        logger,
+        "import",
+        created=len(report.created),
+        updated=len(report.updated),
+        skipped=len(report.skipped),
+        dry_run=dry_run,
+    )
     return report
 
 

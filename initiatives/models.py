@@ -11,6 +11,14 @@ from observatoire.models import LocatedQuerySet, Territory
 from observatoire.text import fold, unique_slug
 from observatoire.versions import VersionedQuerySet
 
+# Years an initiative may say it started or stopped: old enough for the
+# oldest cooperatives, never in the future.
+FIRST_YEAR = 1800
+
+
+def current_year() -> int:
+    return timezone.now().year
+
 
 class Category(models.Model):
     """A kind of practice (jardin partagé, repair café…), editable in the admin."""
@@ -173,6 +181,20 @@ class Initiative(models.Model):
     governance = models.CharField(
         _("gouvernance"), max_length=20, choices=Governance.choices, blank=True
     )
+    creation_year = models.PositiveSmallIntegerField(
+        _("année de création"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(FIRST_YEAR), MaxValueValidator(current_year)],
+        help_text=_("Facultatif : l'année où l'initiative a commencé."),
+    )
+    stopped_year = models.PositiveSmallIntegerField(
+        _("année d'arrêt"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(FIRST_YEAR), MaxValueValidator(current_year)],
+        help_text=_("Seulement si l'initiative s'est arrêtée : l'année de son arrêt."),
+    )
     commune = models.ForeignKey(
         Territory,
         verbose_name=_("commune"),
@@ -259,6 +281,15 @@ class Initiative(models.Model):
                 | (Q(latitude__isnull=False) & Q(longitude__isnull=False)),
                 name="initiative_coordinates_both_or_none",
             ),
+            models.CheckConstraint(
+                condition=Q(stopped_year__isnull=True)
+                | Q(creation_year__isnull=True)
+                | Q(stopped_year__gte=models.F("creation_year")),
+                name="initiative_stops_after_it_starts",
+                violation_error_message=_(
+                    "L'année d'arrêt ne peut pas précéder l'année de création."
+                ),
+            ),
             models.UniqueConstraint(
                 fields=["source", "source_id"],
                 condition=~Q(source_id=""),
@@ -317,6 +348,8 @@ class Initiative(models.Model):
         "economic_model",
         "resources",
         "governance",
+        "creation_year",
+        "stopped_year",
         "commune",
         "address",
         "latitude",
@@ -357,6 +390,11 @@ class Initiative(models.Model):
             commune_name = self.commune.name if self.commune_id else ""
         texts = [getattr(self, name) or "" for name in self.SEARCHED_FIELDS]
         return fold(" ".join([*texts, commune_name]))
+
+    @property
+    def is_stopped(self) -> bool:
+        """« Initiative arrêtée »: it says the year it stopped."""
+        return self.stopped_year is not None
 
     @property
     def reference(self) -> str:

@@ -73,6 +73,7 @@ class Territory(models.Model):
     """A unit of the official French geography (Etalab découpage administratif)."""
 
     class Kind(models.TextChoices):
+        FRANCE = "france", _("France")
         REGION = "region", _("Région")
         DEPARTEMENT = "departement", _("Département")
         EPCI = "epci", _("Intercommunalité (EPCI)")
@@ -93,7 +94,9 @@ class Territory(models.Model):
     parent = models.ForeignKey(
         "self",
         verbose_name=_("rattachement administratif"),
-        help_text=_("Département d'une commune, région d'un département."),
+        help_text=_(
+            "Département d'une commune, région d'un département, France d'une région."
+        ),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -143,12 +146,38 @@ class Territory(models.Model):
     def get_absolute_url(self):
         return reverse("territory_detail", args=[self.slug])
 
+    @property
+    def is_everywhere(self) -> bool:
+        """France holds every territory: filtering by it is no filter at all."""
+        return self.kind == self.Kind.FRANCE
+
+    def inside(self, field: str) -> Q:
+        """Rows whose `field`, a foreign key to Territory ("commune",
+        "section__workshop__territory"), is this territory or one inside it.
+
+        Usable in `filter()` and as the `filter=` of one conditional count per
+        territory. The ids inside are read once per object (one query) and
+        written as a plain list, which the database matches through its
+        (status, commune) index; as a subquery it was planned as a loop over
+        every content row (EXPLAIN, 50,000 initiatives).
+        """
+        if self.is_everywhere:
+            return Q(pk__isnull=False)
+        if getattr(self, "_inside_ids", None) is None:
+            self._inside_ids = list(self.within().values_list("pk", flat=True))
+        return Q(**{f"{field}__in": self._inside_ids})
+
     def within(self) -> "TerritoryQuerySet":
         """This territory and every territory inside it (départements and communes
-        of a région, communes of a département or an EPCI)."""
+        of a région, communes of a département or an EPCI; everything in France)."""
+        if self.is_everywhere:
+            return Territory.objects.all()
         inside = Q(pk=self.pk) | Q(parent=self.pk) | Q(epci=self.pk)
         if self.kind == self.Kind.REGION:
-            inside |= Q(parent__parent=self.pk)
+            # A subquery on the parent index, not a self-join (which scans the
+            # 36,000 territories twice).
+            departements = Territory.objects.filter(parent=self.pk).values("pk")
+            inside |= Q(parent__in=departements)
         return Territory.objects.filter(inside)
 
     @property
@@ -171,7 +200,10 @@ class LocatedQuerySet(VersionedQuerySet):
     territory_field = "territory"
 
     def within(self, territory: Territory):
-        """The rows placed in `territory` or anywhere inside it."""
+        """The rows placed in `territory` or anywhere inside it (every row, placed
+        or not, for France: the inventory is national)."""
+        if territory.is_everywhere:
+            return self.all()
         return self.filter(
             **{f"{self.territory_field}__in": territory.within().values("pk")}
         )

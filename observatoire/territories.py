@@ -63,6 +63,12 @@ VALUE_KEYS = [
     "parent_id",
     "epci_id",
 ]
+# France sits above the régions. It is not in the Etalab file: the loader
+# keeps one row for it, with the régions' summed population.
+FRANCE_CODE = "france"
+FRANCE_SLUG = "france"
+# Where a map of France is centred (metropolitan France's centre).
+FRANCE_CENTRE = (46.6, 2.4)
 BATCH_SIZE = 1000
 PROGRESS_EVERY = 5000
 FIX = (
@@ -124,14 +130,17 @@ def territories_load(
     }
     _check_slugs(records, existing, path=path)
 
-    report = LoadReport()
     pks = {kind: {} for kind in Territory.Kind.values}
     for (kind, code), row in existing.items():
         pks[kind][code] = row["pk"]
+    report = LoadReport()
+    france = _france_save(records, report)
     done = 0
     for kind in KIND_ORDER:
         to_create, to_update = [], []
         parent_pks = pks[PARENT_KIND[kind]] if kind in PARENT_KIND else {}
+        if kind == Territory.Kind.REGION:
+            parent_pks = {None: france.pk}  # a région's parent is null in the file
         for record in (r for r in records if r["kind"] == kind):
             values = _values(record, parent_pks, pks[Territory.Kind.EPCI])
             row = existing.get((kind, record["code"]))
@@ -157,15 +166,44 @@ def territories_load(
     report.missing = sorted(
         (kind, code, row["name"])
         for (kind, code), row in existing.items()
-        if (kind, code) not in in_file
+        if (kind, code) not in in_file and kind != Territory.Kind.FRANCE
     )
     # Raw executemany sends no signal: say once that the territories changed.
     versions.bump(versions.TERRITORIES)
     report.seconds = time.monotonic() - started
     out("Territoires chargés :")
+    out(f"  France : {france.population} habitants (somme des régions)")
     for line in report.lines():
         out(line)
     return report
+
+
+def _france_save(records: list[dict], report: LoadReport) -> Territory:
+    """The France row, created or brought up to date with the file's régions."""
+    values = {
+        "name": "France",
+        "slug": FRANCE_SLUG,
+        "population": sum(
+            record["population"] or 0
+            for record in records
+            if record["kind"] == Territory.Kind.REGION
+        ),
+        "latitude": FRANCE_CENTRE[0],
+        "longitude": FRANCE_CENTRE[1],
+    }
+    kind = Territory.Kind.FRANCE
+    france = Territory.objects.filter(kind=kind, code=FRANCE_CODE).first()
+    if france is None:
+        report.created[kind] += 1
+        return Territory.objects.create(kind=kind, code=FRANCE_CODE, **values)
+    if any(getattr(france, key) != value for key, value in values.items()):
+        for key, value in values.items():
+            setattr(france, key, value)
+        france.save()
+        report.updated[kind] += 1
+    else:
+        report.unchanged[kind] += 1
+    return france
 
 
 def territory_slug(code: str, name: str) -> str:

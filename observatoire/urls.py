@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from django.views.static import serve
 
-from observatoire import views
+from observatoire import territory_views, views
 from observatoire.forms import LoginForm
 from observatoire.sitemaps import sitemaps
 
@@ -34,10 +34,26 @@ urlpatterns = [
         views.territory_search,
         name="territory_search",
     ),
+    path("territoires/", territory_views.territory_index, name="territory_index"),
+    path(
+        "territoires/comparer/",
+        territory_views.territory_compare,
+        name="territory_compare",
+    ),
+    path(
+        "territoires/comparer/csv/",
+        territory_views.territory_compare_csv,
+        name="territory_compare_csv",
+    ),
     path(
         "territoires/<slug:slug>/",
-        views.TerritoryDetailView.as_view(),
+        territory_views.territory_detail,
         name="territory_detail",
+    ),
+    path(
+        "territoires/<slug:slug>/csv/<slug:table>/",
+        territory_views.territory_csv,
+        name="territory_csv",
     ),
     path(
         "compte/connexion/",

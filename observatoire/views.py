@@ -1,14 +1,19 @@
+import sys
+import time
+
 from django.contrib.auth import views as auth_views
+from django.core.cache import cache
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
-from django.views.generic import DetailView, TemplateView
+from django.views.generic import TemplateView
 from taggit.models import Tag
 
-from observatoire import registry, roles
+from observatoire import outage, registry, roles
 from observatoire.forms import DashboardForm
 from observatoire.models import Territory
 from observatoire.roles import role_required
@@ -71,23 +76,6 @@ def tag_detail(request, slug):
     )
 
 
-class TerritoryDetailView(DetailView):
-    model = Territory
-    template_name = "observatoire/territory_detail.html"
-    context_object_name = "territory"
-
-    def get_queryset(self):
-        return Territory.objects.select_related("parent__parent", "epci")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        blocks = []
-        for entry, qs in registry.in_territory(self.object):
-            blocks.append((entry, qs.count(), list(qs[:12])))
-        context["blocks"] = blocks
-        return context
-
-
 @require_GET
 @cache_control(max_age=3600)
 def territory_search(request):
@@ -115,16 +103,42 @@ def territory_search(request):
     return JsonResponse({"results": results})
 
 
-@never_cache
-@require_GET
-def healthz(request):
+HEALTH_CACHE_KEY = "healthz:probe"
+
+
+def _database_state() -> str:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+        return "unreachable"
+    return "ok"
+
+
+def _cache_state() -> str:
+    # A write and a read back: a cache that accepts nothing is as bad as none.
+    probe = str(time.time())
+    try:
+        cache.set(HEALTH_CACHE_KEY, probe, 60)
+        if cache.get(HEALTH_CACHE_KEY) != probe:
+            return "unreachable"
+    except Exception:  # noqa: BLE001 - any backend (Redis, database) may fail its own way
+        return "unreachable"
+    return "ok"
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """For load balancers and monitoring: each component's state, 503 if one is
+    down (the load balancer then stops sending visitors to this node)."""
+    states = {"database": _database_state(), "cache": _cache_state()}
+    healthy = all(state == "ok" for state in states.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **states},
+        status=200 if healthy else 503,
+    )
 
 
 @require_GET
@@ -165,5 +179,8 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
-    # Minimal context: the database may be what failed.
-    return render(request, "500.html", status=500)
+    # Rendered without the request: context processors read the session and the
+    # user's groups, and the database may be what failed.
+    if outage.is_database_down(sys.exc_info()[1]):
+        return outage.unavailable_response(request)
+    return HttpResponseServerError(render_to_string("500.html"))

@@ -133,7 +133,7 @@ def test_only_the_embed_may_be_framed(client, make_initiative):
     for url in (MAP, reverse("initiatives:list")):
         page = client.get(url)
         assert page["X-Frame-Options"] == "DENY"
-        assert "frame-ancestors 'self'" in page["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in page["Content-Security-Policy"]
 
 
 def test_embed_links_open_the_full_site(client, make_initiative):

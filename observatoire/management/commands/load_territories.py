@@ -6,7 +6,8 @@ from observatoire.territories import DEFAULT_PATH, TerritoryDataError, territori
 class Command(BaseCommand):
     help = (
         "Charge ou met à jour les territoires officiels (régions, départements, "
-        "EPCI, communes) depuis le fichier Etalab livré avec le projet. Peut être "
+        "EPCI, communes) depuis le fichier Etalab livré avec le projet, et la "
+        "France au-dessus des régions (population : leur somme). Peut être "
         "relancée sans risque : rien n'est dupliqué ni supprimé."
     )
 
