@@ -59,6 +59,14 @@ def test_map_data_is_compact_and_filtered(client, geo, make_initiative):
     assert data["legend"][legend_index]["colour"] == garden.colour
 
 
+def test_map_data_rounds_coordinates_to_the_nearest_metre(client, make_initiative):
+    """Rounded, not truncated, on both sides of zero (SQLite's CAST truncates,
+    PostgreSQL's ROUND of a float is the one the view asks for)."""
+    west = make_initiative(name="Ouest", latitude=47.999996, longitude=-4.499996)
+    data = client.get(DATA).json()
+    assert decode(data) == [[west.pk, 48.0, -4.5, data["kinds"][0]]]
+
+
 def test_map_data_decodes_many_markers_in_id_order(client, geo, make_initiative):
     made = [
         make_initiative(latitude=48.39 - n * 0.01, longitude=-4.49 + n * 0.0137)
