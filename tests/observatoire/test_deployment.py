@@ -27,6 +27,9 @@ OWN_VARIABLES = {
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
     "DJANGO_SETTINGS_MODULE",
+    # Set by the browser tests' conftest when they share this process:
+    # `check --deploy` rightly refuses it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 
 
