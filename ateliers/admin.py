@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from ateliers.models import Event, Item, Section, Theme, Workshop
+from observatoire.tags import ADMIN_FORMFIELD_OVERRIDES
 
 
 @admin.register(Event)
@@ -24,6 +25,7 @@ class WorkshopAdmin(admin.ModelAdmin):
     search_fields = ["title"]
     raw_id_fields = ["territory", "created_by"]
     inlines = [SectionInline]
+    formfield_overrides = ADMIN_FORMFIELD_OVERRIDES
 
 
 @admin.register(Section)
@@ -44,3 +46,4 @@ class ItemAdmin(admin.ModelAdmin):
     list_display = ["__str__", "section", "position"]
     raw_id_fields = ["section", "theme", "parent"]
     search_fields = ["text"]
+    formfield_overrides = ADMIN_FORMFIELD_OVERRIDES

@@ -11,6 +11,7 @@ from initiatives.models import (
     ModerationEvent,
     ResourceType,
 )
+from observatoire.tags import ADMIN_FORMFIELD_OVERRIDES
 
 
 @admin.register(Category)
@@ -51,7 +52,10 @@ class InitiativeAdmin(admin.ModelAdmin):
     list_select_related = ["category", "commune__parent"]
     inlines = [ModerationEventInline]
     actions = ["archive_selected"]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {
+        models.URLField: {"assume_scheme": "https"},
+        **ADMIN_FORMFIELD_OVERRIDES,
+    }
 
     @admin.action(description=_("Archiver les initiatives sélectionnées"))
     def archive_selected(self, request, queryset):

@@ -10,7 +10,9 @@ from django.core.management import call_command
 from django.db import connection
 
 from observatoire.models import Territory
+from tests.ateliers.conftest import make_workshop  # noqa: F401 (a fixture)
 from tests.initiatives.conftest import make_initiative  # noqa: F401 (a fixture)
+from tests.referentiel.conftest import referential  # noqa: F401 (a fixture)
 
 
 def territory(kind, code, name, *, parent=None, epci=None, population=None, postal=()):
