@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +26,13 @@ from initiatives import exports
 from initiatives.models import Category, Initiative
 from observatoire import downloads
 from observatoire.models import Territory
+from observatoire.tags import tag_problem
 from observatoire.text import fold, unique_slug
 
 GOGOCARTO_SOURCE = "GoGoCarto"
 REQUIRED_CSV_COLUMNS = ("nom", "type_de_pratique")
-MAX_TAG_LENGTH = 100
+# What this site's own slugs look like (observatoire.text.unique_slug).
+SLUG_PATTERN = re.compile(r"[-a-z0-9_]+")
 
 
 class ImportFileError(Exception):
@@ -546,9 +549,10 @@ def _save(values: dict, status: str, context: dict, report: ImportReport):
         name: context[name].many(values.get(name, []), _verbose_name(name))
         for name in VOCABULARY_FIELDS
     }
+    _check_slug(values.get("slug", ""))
     for tag in values.get("tags", []):
-        if len(tag) > MAX_TAG_LENGTH:
-            raise RecordError(f"mot-clé trop long ({len(tag)} caractères)")
+        if problem := tag_problem(tag):
+            raise RecordError(f"mots-clés : {problem}")
     latitude, longitude = values.get("latitude"), values.get("longitude")
     if (latitude is None) != (longitude is None):
         raise RecordError("latitude et longitude vont ensemble")
@@ -583,6 +587,21 @@ def _save(values: dict, status: str, context: dict, report: ImportReport):
             del context["categories"].by_key[fold(category.name)]
             report.new_categories.remove(category.name)
         raise
+
+
+def _check_slug(slug: str) -> None:
+    """A slug names pages (`/initiatives/<slug>/`, the sitemap, the map's popups):
+    one the URL patterns cannot match would break every page listing it."""
+    if not slug:
+        return
+    max_length = Initiative._meta.get_field("slug").max_length
+    if len(slug) > max_length or not SLUG_PATTERN.fullmatch(slug):
+        raise RecordError(
+            f"slug : « {slug[:60]} » n'est pas un identifiant d'URL valide "
+            f"(minuscules sans accents, chiffres, tirets, {max_length} caractères "
+            "au plus) ; corrigez-le ou videz la cellule pour qu'il soit créé "
+            "depuis le nom"
+        )
 
 
 def _fill_and_save(values, status, category, commune, vocabularies):

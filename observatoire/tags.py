@@ -78,8 +78,8 @@ class TagsField(TagField):
 def tag_url(tag) -> str:
     """The tag page's address, or "" for a tag whose slug cannot be one.
 
-    Such tags come from before the rule (observatoire's migration 0008 repairs them); a page
-    that lists one shows it without a link instead of failing."""
+    Such tags predate the rule (observatoire's migration 0008 repairs them); a
+    page that lists one shows it without a link instead of failing."""
     try:
         return reverse("tag_detail", args=[tag.slug])
     except NoReverseMatch:
