@@ -10,7 +10,6 @@ is saved.
 
 import csv
 import io
-import json
 import math
 import re
 from collections.abc import Iterable
@@ -24,7 +23,8 @@ from django.utils import timezone
 
 from initiatives import exports
 from initiatives.models import Category, Initiative
-from observatoire import downloads
+from observatoire import downloads, jsonsafe
+from observatoire.jsonsafe import LongNumber
 from observatoire.models import Territory
 from observatoire.tags import tag_problem
 from observatoire.text import fold, unique_slug
@@ -92,11 +92,18 @@ def _text(value, label: str, *, max_length: int | None = None) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise RecordError(f"{label} : texte attendu, reçu {type(value).__name__}")
     text = str(value).strip()
+    _refuse_nul(text, label)
     if max_length and len(text) > max_length:
         raise RecordError(
             f"{label} : {len(text)} caractères, au plus {max_length} acceptés"
         )
     return text
+
+
+def _refuse_nul(text: str, label: str) -> None:
+    # PostgreSQL cannot store it; one such record must not stop the others.
+    if "\x00" in text:
+        raise RecordError(f"{label} : contient un caractère nul (octet 0)")
 
 
 def _coordinate(value, label: str, limit: float) -> float | None:
@@ -152,8 +159,11 @@ def read_gogocarto(data: bytes, *, taxonomy: bytes | None = None) -> list[Record
     for position, element in enumerate(elements, start=1):
         ref = f"élément {position}"
         if isinstance(element, dict) and element.get("id") not in (None, ""):
-            ref = f"id {element['id']}"
+            ref = f"id {str(element['id'])[:60]}"
+        if isinstance(element, dict) and isinstance(element.get("id"), LongNumber):
+            ref = f"élément {position}"
         try:
+            _check_numbers(element)
             values = _gogocarto_values(element, options, licence)
         except RecordError as error:
             records.append(Record(ref, error=str(error)))
@@ -165,12 +175,9 @@ def read_gogocarto(data: bytes, *, taxonomy: bytes | None = None) -> list[Record
 def _load_json(data: bytes, label: str):
     text = _decode(data)
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ImportFileError(
-            f"{label} : JSON invalide ligne {error.lineno}, colonne {error.colno} "
-            f"({error.msg})."
-        ) from None
+        return jsonsafe.loads(text)
+    except jsonsafe.JsonError as error:
+        raise ImportFileError(f"{label} : {error}") from None
 
 
 # Where GoGoCarto keeps an element's categories, newest shapes first. Items
@@ -220,6 +227,14 @@ def _first(mapping: dict, *keys):
     return next(
         (mapping[key] for key in keys if mapping.get(key) not in (None, "")), None
     )
+
+
+def _check_numbers(element) -> None:
+    if where := jsonsafe.long_numbers(element):
+        raise RecordError(
+            f"{where[0]} : nombre de plus de {jsonsafe.MAX_DIGITS} chiffres, "
+            "ce n'est pas une valeur possible"
+        )
 
 
 def _gogocarto_values(element, options: dict, licence) -> dict:
@@ -321,6 +336,7 @@ def _cell(row: dict, name: str, *, max_length: int | None = None) -> str:
     if isinstance(value, list):  # more cells than columns
         raise RecordError("plus de cellules que de colonnes")
     value = downloads.unguard((value or "").strip())
+    _refuse_nul(value, name)
     if max_length and len(value) > max_length:
         raise RecordError(
             f"{name} : {len(value)} caractères, au plus {max_length} acceptés"

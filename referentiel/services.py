@@ -1,7 +1,6 @@
 """Workflows of the référentiel: loading the seed fixture, exporting, ordering
 entries and recording self-assessments."""
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from django.db import transaction
 from django.db.models import Avg, Count
 from taggit.models import Tag
 
+from observatoire import jsonsafe
 from observatoire.models import Territory
 from referentiel.models import Assessment, Entry, Part, Rating, Referential, Section
 
@@ -54,10 +54,10 @@ def _upsert(model, *, slug: str, values: dict, update: bool, result: LoadResult)
 
 def read_fixture(path: Path = FIXTURE_PATH) -> dict:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = jsonsafe.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as error:
         raise FixtureError(f"Fichier introuvable : {path}.") from error
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, jsonsafe.JsonError) as error:
         raise FixtureError(
             f"{path} n'est pas un JSON UTF-8 valide ({error}) : corrigez le fichier."
         ) from error
