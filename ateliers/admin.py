@@ -24,6 +24,8 @@ class WorkshopAdmin(admin.ModelAdmin):
     list_filter = ["status", "event"]
     search_fields = ["title"]
     raw_id_fields = ["territory", "created_by"]
+    # Uploaded through the editing page, which strips the image's metadata.
+    readonly_fields = ["summary_image"]
     inlines = [SectionInline]
     formfield_overrides = ADMIN_FORMFIELD_OVERRIDES
 

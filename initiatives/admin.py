@@ -47,7 +47,14 @@ class InitiativeAdmin(admin.ModelAdmin):
     search_fields = ["name", "summary", "organisation", "source_id"]
     autocomplete_fields = ["commune"]
     filter_horizontal = ["families", "action_levels", "resources"]
-    readonly_fields = ["created_at", "updated_at", "published_at", "thumbnail"]
+    # Images are uploaded through the site's forms, which strip their metadata.
+    readonly_fields = [
+        "created_at",
+        "updated_at",
+        "published_at",
+        "image",
+        "thumbnail",
+    ]
     date_hierarchy = "created_at"
     list_select_related = ["category", "commune__parent"]
     inlines = [ModerationEventInline]

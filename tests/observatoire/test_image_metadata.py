@@ -118,3 +118,15 @@ def test_colours_survive_dropping_the_profile():
     processed = process_uploaded_image(upload(photo("PNG", icc_profile=icc_profile())))
     pixel = Image.open(processed.image).convert("RGB").getpixel((10, 10))
     assert all(abs(a - b) <= 3 for a, b in zip(pixel, (120, 180, 90), strict=True))
+
+
+def test_the_admin_cannot_store_an_image_as_sent(rf):
+    """The admin's own upload field would skip the cleaning above."""
+    from django.contrib import admin
+
+    from ateliers.models import Workshop
+    from initiatives.models import Initiative
+
+    for model, field in ((Initiative, "image"), (Workshop, "summary_image")):
+        model_admin = admin.site._registry[model]
+        assert field in model_admin.get_readonly_fields(rf.get("/"))
