@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Q
 from taggit.models import Tag
 
 from observatoire import jsonsafe
@@ -357,7 +357,8 @@ def assessment_aggregates(
     """Per territory: number of assessments and mean level per domain.
 
     Never individual answers: means of groups smaller than MIN_GROUP_SIZE are
-    withheld."""
+    withheld, and left out of the total row (which counts only what it covers).
+    """
     assessments = Assessment.objects.filter(referential=referential)
     if territory is not None:
         assessments = assessments.within(territory)
@@ -387,19 +388,27 @@ def assessment_aggregates(
             )
         )
     rows.sort(key=lambda row: (row.territory is None, str(row.territory or "")))
-    total = sum(counts.values())
-    if total:
+    # The total covers the shown groups only: with every group in it, the total
+    # times its count minus the shown groups' sums gives a withheld group's
+    # means back (1 in Brest, 3 in Quimper: 4 × total − 3 × Quimper = Brest).
+    shown_pks = [pk for pk, count in counts.items() if count >= MIN_GROUP_SIZE]
+    counted = sum(counts[pk] for pk in shown_pks)
+    if counts:
+        in_shown = Q(assessment__territory__in=[pk for pk in shown_pks if pk])
+        if None in shown_pks:
+            in_shown |= Q(assessment__territory__isnull=True)
         overall = {
             row["entry__section"]: row["mean"]
-            for row in Rating.objects.filter(assessment__in=assessments)
+            for row in Rating.objects.filter(in_shown, assessment__in=assessments)
             .values("entry__section")
             .annotate(mean=Avg("level"))
         }
-        shown = total >= MIN_GROUP_SIZE
         rows.append(
             AggregateRow(
-                None, total, [overall.get(d.pk) if shown else None for d in domains]
+                None,
+                counted,
+                [overall.get(d.pk) if counted else None for d in domains],
+                is_total=True,
             )
         )
-        rows[-1].is_total = True
     return domains, rows
