@@ -5,8 +5,11 @@ import io
 import zlib
 
 import pytest
+from django.contrib import admin
 from PIL import Image, ImageCms, PngImagePlugin
 
+from ateliers.models import Workshop
+from initiatives.models import Initiative
 from observatoire.images import process_uploaded_image
 from tests.images import GPS_IFD, upload
 
@@ -122,11 +125,6 @@ def test_colours_survive_dropping_the_profile():
 
 def test_the_admin_cannot_store_an_image_as_sent(rf):
     """The admin's own upload field would skip the cleaning above."""
-    from django.contrib import admin
-
-    from ateliers.models import Workshop
-    from initiatives.models import Initiative
-
     for model, field in ((Initiative, "image"), (Workshop, "summary_image")):
         model_admin = admin.site._registry[model]
         assert field in model_admin.get_readonly_fields(rf.get("/"))

@@ -98,7 +98,7 @@ def bad_tags(db):
 
 
 def test_pages_listing_a_tag_stored_before_the_rule_still_render(
-    client, bad_tags, make_initiative, make_workshop
+    client, client_for, bad_tags, make_initiative, make_workshop
 ):
     initiative = make_initiative(name="Jardin")
     initiative.tags.add(*bad_tags)
@@ -108,9 +108,15 @@ def test_pages_listing_a_tag_stored_before_the_rule_still_render(
         response = client.get(url)
         assert response.status_code == 200, url
         assert "!!!" in response.content.decode(), url
-    assert (
-        client.get(reverse("ateliers:print", args=[workshop.slug])).status_code == 200
+    printed = client.get(reverse("ateliers:print", args=[workshop.slug]))
+    assert printed.status_code == 200
+    pending = make_initiative(name="En attente", status=Initiative.Status.PENDING)
+    pending.tags.add(*bad_tags)
+    preview = client_for("moderator").get(
+        reverse("initiatives:moderate_initiative", args=[pending.pk])
     )
+    assert preview.status_code == 200
+    assert "!!!" in preview.content.decode()
 
 
 def test_migration_repairs_slugs_that_cannot_be_addresses(bad_tags):
