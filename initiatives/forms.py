@@ -1,9 +1,13 @@
 import copy
+import hashlib
 import time
 
 from django import forms
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 from taggit.utils import edit_string_for_tags
 
@@ -22,13 +26,22 @@ DESCRIPTION_MAX_LENGTH = 20000
 
 
 def make_started_token(at: float | None = None) -> str:
-    """Signed time the form was shown, checked on submission."""
-    return signing.dumps(int(at if at is not None else time.time()), salt=TOKEN_SALT)
+    """Signed time the form was shown, checked on submission; the random part
+    makes every shown form's token unique, so it can be used once."""
+    return signing.dumps(
+        [int(at if at is not None else time.time()), get_random_string(16)],
+        salt=TOKEN_SALT,
+    )
 
 
 class AntiAbuseMixin(forms.Form):
-    """A honeypot hidden from people and a minimum fill time, both explained
-    in plain words when they trigger (a person may have autofill on)."""
+    """A honeypot hidden from people, a minimum fill time and a single-use
+    form token, all explained in plain words when they trigger (a person may
+    have autofill on, or have clicked twice).
+
+    These checks run first: when one fails, the fields are still checked so
+    that a person sees every mistake at once, but costly cleaning (image
+    decoding) is skipped (see `abuse_error`)."""
 
     contact_url = forms.CharField(
         label=_("Ne remplissez pas ce champ (il sert à détecter les robots)"),
@@ -37,15 +50,29 @@ class AntiAbuseMixin(forms.Form):
     )
     started = forms.CharField(widget=forms.HiddenInput, required=False)
 
+    abuse_error: ValidationError | None = None
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["started"] = make_started_token()
 
-    def clean(self):
-        cleaned = super().clean()
-        if self.cleaned_data.get("contact_url"):
-            raise ValidationError(
+    def full_clean(self):
+        self.abuse_error = self._abuse_problem() if self.is_bound else None
+        super().full_clean()
+        if self.abuse_error is not None:
+            self.add_error(None, self.abuse_error)
+
+    def refuse(self, error, *, field: str | None = None) -> None:
+        """Show `error` (on the whole form, or on `field`) without cleaning any
+        field."""
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+        self.add_error(field, error)
+
+    def _abuse_problem(self) -> ValidationError | None:
+        if self.data.get("contact_url"):
+            return ValidationError(
                 _(
                     "Le champ « Ne remplissez pas ce champ », invisible à l'écran, "
                     "a été rempli : c'est ce que font les robots. Si vous êtes une "
@@ -54,21 +81,22 @@ class AntiAbuseMixin(forms.Form):
                 ),
                 code="honeypot",
             )
+        token = self.data.get("started", "")
         try:
-            started = signing.loads(
-                self.data.get("started", ""), salt=TOKEN_SALT, max_age=MAX_FILL_SECONDS
+            started, _nonce = signing.loads(
+                token, salt=TOKEN_SALT, max_age=MAX_FILL_SECONDS
             )
             elapsed = time.time() - int(started)
         except (signing.BadSignature, TypeError, ValueError):
-            raise ValidationError(
+            return ValidationError(
                 _(
                     "Le formulaire a expiré ou a été modifié. Vos saisies sont "
                     "conservées ci-dessous : vérifiez-les puis envoyez de nouveau."
                 ),
                 code="expired",
-            ) from None
+            )
         if elapsed < MIN_FILL_SECONDS:
-            raise ValidationError(
+            return ValidationError(
                 _(
                     "Le formulaire a été envoyé trop vite après son ouverture "
                     "(moins de %(seconds)s secondes), ce qui ressemble à un robot. "
@@ -77,7 +105,19 @@ class AntiAbuseMixin(forms.Form):
                 % {"seconds": MIN_FILL_SECONDS},
                 code="too_fast",
             )
-        return cleaned
+        # add() stores only if absent, atomically in the shared cache (Redis
+        # SET NX; the database cache's unique key): one use per token.
+        used = "form-token:" + hashlib.sha256(token.encode()).hexdigest()
+        if not cache.add(used, 1, MAX_FILL_SECONDS):
+            return ValidationError(
+                _(
+                    "Ce formulaire a déjà été envoyé une fois (un double clic ?). "
+                    "Vos saisies sont conservées ci-dessous : si votre premier "
+                    "envoi n'est pas arrivé, envoyez de nouveau."
+                ),
+                code="reused",
+            )
+        return None
 
     def refresh_token(self):
         """A fresh token for the redisplayed form: the clock restarts."""
@@ -233,7 +273,8 @@ class InitiativeSubmissionForm(CoordinatesMixin, AntiAbuseMixin, InitiativeField
 
     def clean_image(self):
         upload = self.cleaned_data.get("image")
-        if not upload:
+        if not upload or self.abuse_error is not None:
+            # Nothing to decode for a post refused anyway (robot, replay).
             return None
         return process_uploaded_image(upload, max_bytes=IMAGE_MAX_BYTES)
 

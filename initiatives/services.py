@@ -8,7 +8,6 @@ from difflib import SequenceMatcher
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from initiatives import geocoding
 from initiatives.models import ChangeProposal, Initiative, ModerationEvent
-from observatoire import roles
+from observatoire import mail, roles
 from observatoire.images import ProcessedImage, delete_on_commit
 from observatoire.text import fold
 
@@ -38,6 +37,10 @@ SCALAR_FIELDS = tuple(name for name in EDITED_FIELDS if name not in MANY_FIELDS)
 
 def initiative_submit(*, data: dict, image: ProcessedImage | None = None) -> Initiative:
     """Store a public submission as pending, then tell the submitter and moderators."""
+    # Before the transaction: the geocoder is a network call of up to
+    # GEOCODER_TIMEOUT seconds, which must not hold a database lock (SQLite's
+    # write lock in IMMEDIATE mode, row locks on PostgreSQL).
+    data = _with_coordinates(data)
     initiative = _create_pending(data=data, image=image)
     _mail(
         [initiative.submitter_email],
@@ -59,6 +62,20 @@ def initiative_submit(*, data: dict, image: ProcessedImage | None = None) -> Ini
     return initiative
 
 
+def _with_coordinates(data: dict) -> dict:
+    """`data` with coordinates found from the address when none were given."""
+    if data.get("latitude") is not None or data.get("longitude") is not None:
+        return data
+    if not data.get("address"):
+        return data
+    found = geocoding.geocode(
+        data["address"], citycode=getattr(data.get("commune"), "code", "")
+    )
+    if found is None:
+        return data
+    return {**data, "latitude": found.latitude, "longitude": found.longitude}
+
+
 @transaction.atomic
 def _create_pending(*, data: dict, image: ProcessedImage | None) -> Initiative:
     initiative = Initiative(
@@ -70,12 +87,6 @@ def _create_pending(*, data: dict, image: ProcessedImage | None) -> Initiative:
         status=Initiative.Status.PENDING,
         source=_("Proposition publique"),
     )
-    if not initiative.has_coordinates and initiative.address:
-        found = geocoding.geocode(
-            initiative.address, citycode=getattr(initiative.commune, "code", "")
-        )
-        if found:
-            initiative.latitude, initiative.longitude = found.latitude, found.longitude
     initiative.full_clean(exclude=["slug", "image", "thumbnail"])
     if image is not None:
         # Written once the record is known valid, so bad input stores no file.
@@ -411,17 +422,9 @@ def _notify_moderators(subject: str, body: str) -> None:
     _mail(emails, subject, body)
 
 
-def _mail(recipients: list[str], subject: str, body: str) -> None:
-    recipients = [r for r in recipients if r]
-    if not recipients:
-        return
-    try:
-        # One message per recipient: moderators never see each other's address.
-        for recipient in recipients:
-            send_mail(subject, body, None, [recipient])
-    except OSError:
-        # The decision is saved; a mail server outage must not undo it.
-        logger.exception("Envoi du courriel « %s » impossible", subject)
+def _mail(recipients: list[str], subject: str, body: str) -> bool:
+    # The record or decision is saved whatever happens to the mail.
+    return mail.send(to=recipients, subject=subject, body=body)
 
 
 def _absolute(name: str, *args) -> str:

@@ -1,6 +1,10 @@
 from django.contrib import admin
 
+from observatoire.forms import AdminLoginForm
 from observatoire.models import Territory
+
+# The admin's own login goes through the same failure limits as the site's.
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(Territory)

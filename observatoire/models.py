@@ -175,3 +175,20 @@ class LocatedQuerySet(VersionedQuerySet):
         return self.filter(
             **{f"{self.territory_field}__in": territory.within().values("pk")}
         )
+
+
+class RateLimitCounter(models.Model):
+    """One rate-limit counter (scope, window and hashed client in `key`),
+    counted by a single atomic upsert: see observatoire/ratelimit.py."""
+
+    key = models.CharField(_("clé"), max_length=100, primary_key=True)
+    count = models.PositiveIntegerField(_("nombre"), default=0)
+    expires = models.DateTimeField(_("expire le"), db_index=True)
+
+    class Meta:
+        verbose_name = _("compteur de limite de débit")
+        verbose_name_plural = _("compteurs de limite de débit")
+        ordering = ["key"]
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: tells the person when a mail failed during the request.
+    "observatoire.mail.MailFailureMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
@@ -175,7 +177,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", _("Français")), ("en", _("Anglais"))]
+# French only until a translation ships: listing English here gave browsers
+# asking for it English dates and numbers amid French text. LocaleMiddleware
+# stays, so adding a translated language is this one line.
+LANGUAGES = [("fr", _("Français"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = envstr("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
@@ -207,6 +212,16 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploads stop past these sizes (observatoire/uploads.py): the largest file any
+# form accepts (images: 5 Mio), and that plus the form's other fields. Keep the
+# reverse proxy's limit (nginx client_max_body_size 6m) in line.
+UPLOAD_MAX_FILE_BYTES = 5 * 1024 * 1024
+UPLOAD_MAX_REQUEST_BYTES = UPLOAD_MAX_FILE_BYTES + 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "observatoire.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 EMAIL_BACKEND = envstr(
     "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

@@ -7,6 +7,7 @@ from django.views.generic import TemplateView
 from django.views.static import serve
 
 from observatoire import views
+from observatoire.forms import LoginForm
 from observatoire.sitemaps import sitemaps
 
 urlpatterns = [
@@ -38,7 +39,11 @@ urlpatterns = [
         views.TerritoryDetailView.as_view(),
         name="territory_detail",
     ),
-    path("compte/connexion/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "compte/connexion/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm),
+        name="login",
+    ),
     path("compte/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),

@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 from initiatives import geocoding, services
 from initiatives.forms import ChangeProposalForm, InitiativeSubmissionForm
 from initiatives.models import Initiative
-from observatoire import ratelimit
+from observatoire import ratelimit, uploads
 
 # Per client and kind of form, an hour at a time: a few sends, and many more
 # posts in all, valid or not (generous for a person correcting mistakes, short
@@ -25,8 +25,12 @@ RATE_WINDOW_SECONDS = 3600
 
 
 def _rate_limited(request, scope: str, form) -> bool:
-    """Count this post among the attempts and, if the form is valid, the sends."""
+    """Count this post among the attempts and, if the form is valid, the sends.
+
+    Cheap checks come first: a client already at its limit is refused before
+    the form is cleaned, so an uploaded image is never decoded for nothing."""
     window = RATE_WINDOW_SECONDS
+    sends = {"scope": f"initiatives:{scope}", "limit": SEND_LIMIT, "window": window}
     if ratelimit.hit(
         request,
         scope=f"initiatives:{scope}-attempts",
@@ -34,9 +38,11 @@ def _rate_limited(request, scope: str, form) -> bool:
         window=window,
     ):
         return True
-    return form.is_valid() and ratelimit.hit(
-        request, scope=f"initiatives:{scope}", limit=SEND_LIMIT, window=window
-    )
+    if ratelimit.reached(request, **sends):
+        return True
+    # The decision is the atomic count's: simultaneous posts past the check
+    # above are still refused here.
+    return form.is_valid() and ratelimit.hit(request, **sends)
 
 
 RATE_LIMIT_MESSAGE = _lazy(
@@ -51,8 +57,11 @@ def submit(request):
     status = 200
     if request.method == "POST":
         form = InitiativeSubmissionForm(request.POST, request.FILES)
-        if _rate_limited(request, "submit", form):
-            form.add_error(None, str(RATE_LIMIT_MESSAGE))
+        if uploads.refused(request):
+            form.refuse(uploads.too_large_message(), field="image")
+            status = 413
+        elif _rate_limited(request, "submit", form):
+            form.refuse(str(RATE_LIMIT_MESSAGE))
             status = 429
         elif form.is_valid():
             data = dict(form.cleaned_data)
@@ -141,7 +150,7 @@ def propose_change(request, slug):
     if request.method == "POST":
         form = ChangeProposalForm(request.POST, initiative=initiative)
         if _rate_limited(request, "proposal", form):
-            form.add_error(None, str(RATE_LIMIT_MESSAGE))
+            form.refuse(str(RATE_LIMIT_MESSAGE))
             status = 429
         elif form.is_valid():
             services.proposal_submit(

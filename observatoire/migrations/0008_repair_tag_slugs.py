@@ -30,7 +30,7 @@ def repair(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("observatoire", "0003_refold_upper_case_ligatures"),
+        ("observatoire", "0007_rate_limit_counter"),
         ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
     ]
 

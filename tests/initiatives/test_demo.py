@@ -8,6 +8,11 @@ from initiatives.models import Initiative
 from observatoire.models import Territory
 
 
+@pytest.fixture(autouse=True)
+def _development(settings):
+    settings.DEBUG = True
+
+
 def generate(*args) -> str:
     out = io.StringIO()
     call_command("generate_demo_initiatives", *map(str, args), stdout=out)
@@ -88,3 +93,13 @@ def test_ensure_demo_initiatives_tops_up_and_is_idempotent(geo):
 
 def test_ensure_demo_initiatives_waits_for_territories(db):
     assert ensure_demo_initiatives(count=12) == 0
+
+
+def test_refused_on_a_production_database_unless_forced(geo, settings, monkeypatch):
+    settings.DEBUG = False
+    monkeypatch.delenv("ALLOW_DEMO_DATA", raising=False)
+    with pytest.raises(CommandError, match="DEBUG est désactivé"):
+        generate(5)
+    assert not Initiative.objects.exists()
+    generate(5, "--force")
+    assert Initiative.objects.count() == 5

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.urls import reverse
 
 from initiatives import forms, geocoding
@@ -196,3 +197,26 @@ def test_form_offers_the_address_button_only_when_configured(
     settings.GEOCODER_URL = ""
     html = client.get(reverse("initiatives:submit")).content.decode()
     assert GEOCODE not in html
+
+
+def test_the_geocoder_is_called_outside_any_transaction(
+    client, geo, fake_api, monkeypatch
+):
+    """A network call inside @transaction.atomic held SQLite's write lock for up
+    to the geocoder's timeout: every other write of the site waited."""
+    # The test itself runs inside atomic blocks (rolled back at the end): what
+    # the code adds on top of them is what counts.
+    test_depth = len(connection.atomic_blocks)
+    depths = []
+    real = geocoding.geocode
+
+    def watched(*args, **kwargs):
+        depths.append(len(connection.atomic_blocks) - test_depth)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(geocoding, "geocode", watched)
+    response = client.post(reverse("initiatives:submit"), submission())
+    assert response.status_code == 302
+    assert depths == [0]
+    initiative = Initiative.objects.get()
+    assert (initiative.latitude, initiative.longitude) == (48.3904, -4.4861)

@@ -78,8 +78,10 @@ def test_revisits_get_not_modified(visitor, make_initiative):
 def test_languages_get_their_own_page(visitor, make_initiative):
     make_initiative()
     french = page(visitor, HTTP_ACCEPT_LANGUAGE="fr")
+    # French is the only language served (issue 10, item 19): an English
+    # browser gets the French page.
     english = visitor.get(LIST, HTTP_ACCEPT_LANGUAGE="en")
-    assert english["Content-Language"] == "en"
+    assert english["Content-Language"] == "fr"
     assert page(visitor, HTTP_ACCEPT_LANGUAGE="fr") == french
 
 

@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from initiatives.generator import GeneratorError, initiatives_generate_demo
+from observatoire.demo import check_development
 
 
 class Command(BaseCommand):
@@ -17,8 +18,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--seed", type=int, help="Graine du hasard, pour un résultat reproductible."
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Créer même quand DEBUG est désactivé (base de production).",
+        )
 
-    def handle(self, *args, count, seed, **options):
+    def handle(self, *args, count, seed, force=False, **options):
+        check_development(force=force)
         started = time.monotonic()
 
         def progress(done, total):

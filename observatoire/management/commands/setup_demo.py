@@ -6,16 +6,29 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from observatoire.demo import check_development
+
 LOCAL_APPS = ("observatoire", "initiatives", "referentiel", "ateliers")
 
 
 class Command(BaseCommand):
     help = (
         "Remplit une base migrée avec les territoires, les contenus de départ et "
-        "un compte de démonstration par rôle. Peut être relancée sans risque."
+        "un compte de démonstration par rôle (mot de passe aléatoire, affiché une "
+        "fois). Peut être relancée sans risque : un compte existant n'est jamais "
+        "modifié. Refusée quand DEBUG est désactivé, sauf --force ou "
+        "ALLOW_DEMO_DATA=1."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Remplir même quand DEBUG est désactivé (base de production).",
+        )
+
+    def handle(self, *args, force=False, **options):
+        check_development(force=force)
         summary = []
         for app in apps.get_app_configs():
             if app.name not in LOCAL_APPS or app.name not in settings.INSTALLED_APPS:
