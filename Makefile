@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run serve test test-fast lint format bench bench-deps browser-deps html-checker clean territories-data
+.PHONY: install run serve test test-fast lint format bench bench-deps browser-deps html-checker clean territories-data messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +80,15 @@ bench-deps:
 # fails when a target is missed (see the README).
 bench: install var browser-deps bench-deps
 	$(BIN)/python -m bench
+
+# The French catalog: the interface is written in French, the catalog only
+# gives plurals their French rule (« 0 atelier », not « 0 ateliers »). Run it
+# after adding a ngettext or {% blocktranslate count %}; commit both files.
+messages: install
+	DEBUG=1 $(MANAGE) makemessages -l fr --no-obsolete --no-location \
+		--ignore=.venv --ignore=var --ignore=node_modules --ignore=tests --ignore=bench
+	$(BIN)/python scripts/french_plurals.py locale/fr/LC_MESSAGES/django.po
+	DEBUG=1 $(MANAGE) compilemessages -l fr --ignore=.venv
 
 clean:
 	rm -rf $(VENV) var/static

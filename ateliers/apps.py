@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 class AteliersConfig(AppConfig):
@@ -18,6 +19,7 @@ class AteliersConfig(AppConfig):
                 "territory__parent"
             ),
             territory_field="territory",
+            counted=lambda n: ngettext("atelier", "ateliers", n),
         )
         # Tagged items (a vigilance point, a question to investigate) show on
         # tag pages next to whole workshops. Untagged ones are left out: they

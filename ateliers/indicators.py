@@ -4,20 +4,28 @@ from urllib.parse import urlencode
 
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
 
 from ateliers.models import Item, Section, Workshop
 from observatoire import roles
 from observatoire.registry import Indicator
 
+# (kind, page, label agreed with a count): ngettext needs both forms as literals.
 GATHERED = [
-    (Section.Kind.VIGILANCE, "ateliers:vigilance", gettext_lazy("points de vigilance")),
-    (Section.Kind.OPPORTUNITES, "ateliers:opportunites", gettext_lazy("opportunités")),
+    (
+        Section.Kind.VIGILANCE,
+        "ateliers:vigilance",
+        lambda n: ngettext("point de vigilance", "points de vigilance", n),
+    ),
+    (
+        Section.Kind.OPPORTUNITES,
+        "ateliers:opportunites",
+        lambda n: ngettext("opportunité", "opportunités", n),
+    ),
     (
         Section.Kind.A_ENQUETER,
         "ateliers:a_enqueter",
-        gettext_lazy("éléments à enquêter"),
+        lambda n: ngettext("élément à enquêter", "éléments à enquêter", n),
     ),
 ]
 
@@ -41,17 +49,23 @@ def workshop_indicators(territory, user) -> list[Indicator]:
     )
     values = [
         Indicator(
-            _("ateliers publiés"), counts["published"], reverse("ateliers:list") + query
+            ngettext("atelier publié", "ateliers publiés", counts["published"]),
+            counts["published"],
+            reverse("ateliers:list") + query,
         )
     ]
     if roles.is_facilitator(user):
         values.append(
             Indicator(
-                _("ateliers en brouillon"), counts["drafts"], reverse("ateliers:list")
+                ngettext(
+                    "atelier en brouillon", "ateliers en brouillon", counts["drafts"]
+                ),
+                counts["drafts"],
+                reverse("ateliers:list"),
             )
         )
     values += [
-        Indicator(label, items.get(kind, 0), reverse(url) + query)
+        Indicator(label(items.get(kind, 0)), items.get(kind, 0), reverse(url) + query)
         for kind, url, label in GATHERED
     ]
     return values

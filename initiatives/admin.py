@@ -1,7 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from initiatives import services
 from initiatives.models import (
     ActionLevel,
     Category,
@@ -47,13 +49,18 @@ class InitiativeAdmin(admin.ModelAdmin):
     search_fields = ["name", "summary", "organisation", "source_id"]
     autocomplete_fields = ["commune"]
     filter_horizontal = ["families", "action_levels", "resources"]
-    # Images are uploaded through the site's forms, which strip their metadata.
+    # Decisions (status, publication date) go through the moderation services,
+    # which lock the row, write the history and send the emails: never a field
+    # edited here. Images are uploaded through the site's forms, which strip
+    # their metadata.
     readonly_fields = [
+        "status",
         "created_at",
         "updated_at",
         "published_at",
         "image",
         "thumbnail",
+        "position_approximate",
     ]
     date_hierarchy = "created_at"
     list_select_related = ["category", "commune__parent"]
@@ -66,9 +73,36 @@ class InitiativeAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Archiver les initiatives sélectionnées"))
     def archive_selected(self, request, queryset):
-        # Same path as the moderation pages so the history records it.
-        for initiative in queryset.exclude(status=Initiative.Status.ARCHIVED):
-            initiative.archive(by=request.user, reason=_("Depuis l'administration"))
+        # Same service as the moderation pages: row lock, history.
+        archived, refused = 0, []
+        for initiative in queryset.order_by("pk"):
+            try:
+                services.initiative_archive(
+                    initiative=initiative,
+                    by=request.user,
+                    reason=_("Depuis l'administration"),
+                )
+                archived += 1
+            except services.AlreadyDecided:
+                refused.append(initiative.name)
+        if archived:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d initiative archivée.",
+                    "%(count)d initiatives archivées.",
+                    archived,
+                )
+                % {"count": archived},
+                messages.SUCCESS,
+            )
+        if refused:
+            self.message_user(
+                request,
+                _("Seule une fiche publiée peut être archivée : %(names)s.")
+                % {"names": ", ".join(refused)},
+                messages.WARNING,
+            )
 
 
 @admin.register(ChangeProposal)
@@ -76,7 +110,8 @@ class ChangeProposalAdmin(admin.ModelAdmin):
     list_display = ["initiative", "status", "created_at", "decided_by"]
     list_filter = ["status"]
     raw_id_fields = ["initiative"]
-    readonly_fields = ["created_at", "decided_by", "decided_at"]
+    # Accepting applies the values and writes the history: moderation page only.
+    readonly_fields = ["status", "created_at", "decided_by", "decided_at"]
     list_select_related = ["initiative", "decided_by"]
 
 

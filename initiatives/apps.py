@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 class InitiativesConfig(AppConfig):
@@ -16,6 +17,7 @@ class InitiativesConfig(AppConfig):
             label=_("Initiatives"),
             public=Initiative.objects.published,
             territory_field="commune",
+            counted=lambda n: ngettext("initiative", "initiatives", n),
         )
         registry.register_indicators(_("Initiatives"), initiative_indicators)
 

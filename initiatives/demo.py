@@ -162,7 +162,13 @@ def load_records(*, stdout) -> int:
         initiative, was_created = Initiative.objects.get_or_create(
             source=DEMO_SOURCE,
             source_id=source_id,
-            defaults={**values, "commune": commune, "status": status, "is_demo": True},
+            # Created pending, then published through the model's transition.
+            defaults={
+                **values,
+                "commune": commune,
+                "status": Initiative.Status.PENDING,
+                "is_demo": True,
+            },
         )
         if not was_created:
             continue

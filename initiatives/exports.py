@@ -13,8 +13,10 @@ Choices made where the formats leave room:
 """
 
 import json
+import operator
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -27,6 +29,7 @@ from taggit.models import TaggedItem
 
 from initiatives.models import Initiative
 from observatoire import downloads
+from observatoire.text import plain_text
 
 MULTI_SEPARATOR = " | "
 CHUNK_SIZE = 1000
@@ -203,7 +206,7 @@ def _reader(column: Column, url: str) -> Callable[[dict], object]:
     return lambda row: row[column.lookup]
 
 
-def _records(queryset) -> Iterator[dict]:
+def _records(queryset, *, extra: tuple[str, ...] = ()) -> Iterator[dict]:
     """Public records of `queryset`, in its order, a chunk of rows at a time.
 
     Plain values, not model instances, read through a database cursor
@@ -215,7 +218,8 @@ def _records(queryset) -> Iterator[dict]:
         "initiatives:detail", args=["slug-placeholder"]
     )
     readers = [(column.name, _reader(column, url)) for column in PUBLIC_COLUMNS]
-    rows = queryset.values(*ROW_LOOKUPS).iterator(chunk_size=CHUNK_SIZE)
+    readers += [(lookup, operator.itemgetter(lookup)) for lookup in extra]
+    rows = queryset.values(*ROW_LOOKUPS, *extra).iterator(chunk_size=CHUNK_SIZE)
     for chunk in _chunks(rows, CHUNK_SIZE):
         related = _related_names([row["pk"] for row in chunk])
         for row in chunk:
@@ -233,6 +237,78 @@ def csv_lines(queryset) -> Iterator[str]:
             yield [
                 MULTI_SEPARATOR.join(value) if name in multiple else value
                 for name, value in record.items()
+            ]
+
+    return downloads.csv_lines(rows())
+
+
+# The spreadsheet CSV: the same records made for a person who opens the file
+# in a French spreadsheet, not for a program. Not a contract: the machine CSV
+# above is the stable one.
+
+
+def _plain(markdown_text: str) -> str:
+    return plain_text(markdown_text or "")
+
+
+def _french_date(iso: str) -> str:
+    return datetime.fromisoformat(iso).strftime("%d/%m/%Y") if iso else ""
+
+
+def _french_decimal(value) -> str:
+    return "" if value is None else str(value).replace(".", ",")
+
+
+def _joined_names(values) -> str:
+    return MULTI_SEPARATOR.join(values)
+
+
+def _same(value):
+    return value
+
+
+# (header, record key, formatter)
+SPREADSHEET_COLUMNS = [
+    (_("Nom"), "nom", _same),
+    (_("Type de pratique"), "type_de_pratique", _same),
+    (_("Résumé"), "resume", _same),
+    (_("Description"), "description", _plain),
+    (_("Familles"), "familles", _joined_names),
+    (_("Niveaux d'action"), "niveaux_action", _joined_names),
+    (_("Modèle économique"), "modele_economique", _same),
+    (_("Ressources"), "ressources", _joined_names),
+    (_("Gouvernance"), "gouvernance", _same),
+    (_("Structure porteuse"), "structure", _same),
+    (_("Commune"), "commune", _same),
+    (_("Code INSEE"), "code_insee", _same),
+    (_("Intercommunalité"), "commune__epci__name", _same),
+    (_("Département"), "commune__parent__name", _same),
+    (_("Région"), "commune__parent__parent__name", _same),
+    (_("Adresse"), "adresse", _same),
+    (_("Latitude"), "latitude", _french_decimal),
+    (_("Longitude"), "longitude", _french_decimal),
+    (_("Site web"), "site_web", _same),
+    (_("Contact public"), "contact_public", _same),
+    (_("Mots-clés"), "mots_cles", _joined_names),
+    (_("Fiche sur la plateforme"), "url", _same),
+    (_("Publiée le"), "date_publication", _french_date),
+    (_("Mise à jour le"), "date_mise_a_jour", _french_date),
+    (_("Source"), "source", _same),
+]
+SPREADSHEET_EXTRA = (
+    "commune__epci__name",
+    "commune__parent__name",
+    "commune__parent__parent__name",
+)
+
+
+def spreadsheet_lines(queryset) -> Iterator[str]:
+    def rows():
+        yield [str(header) for header, _key, _format in SPREADSHEET_COLUMNS]
+        for record in _records(queryset, extra=SPREADSHEET_EXTRA):
+            yield [
+                format_(record[key]) or ""
+                for _header, key, format_ in SPREADSHEET_COLUMNS
             ]
 
     return downloads.csv_lines(rows())

@@ -1,6 +1,9 @@
 import copy
 import hashlib
 import time
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from types import SimpleNamespace
 
 from django import forms
 from django.core import signing
@@ -32,6 +35,33 @@ def make_started_token(at: float | None = None) -> str:
         [int(at if at is not None else time.time()), get_random_string(16)],
         salt=TOKEN_SALT,
     )
+
+
+@dataclass
+class FormSection:
+    """A group of fields of a long form. A folded one is a collapsed
+    <details>, opened when it holds an answer or an error, so that nothing
+    typed or wrong is ever hidden; `coordinates` go behind « placer sur la
+    carte » with the map picker."""
+
+    legend: str
+    fields: list
+    folded: bool = False
+    coordinates: list = dataclass_field(default_factory=list)
+
+    @staticmethod
+    def _filled(fields) -> bool:
+        return any(
+            field.errors or field.value() not in (None, "", []) for field in fields
+        )
+
+    @property
+    def open(self) -> bool:
+        return not self.folded or self._filled(self.fields)
+
+    @property
+    def coordinates_open(self) -> bool:
+        return self._filled(self.coordinates)
 
 
 class AntiAbuseMixin(forms.Form):
@@ -184,8 +214,8 @@ class InitiativeFieldsMixin(forms.ModelForm):
             "summary": _("Une ou deux phrases, 300 caractères au plus."),
             "address": _("Numéro et rue ; sert à placer l'initiative sur la carte."),
             "latitude": _(
-                "Facultatif : cliquez sur la carte, tapez-la (ex. 48.39) ou "
-                "laissez vide pour la chercher depuis l'adresse."
+                "Facultatif : tapez-la (ex. 48.39) ou laissez vide pour la "
+                "chercher depuis l'adresse."
             ),
             "longitude": _("Facultatif, par exemple -4.49."),
         }
@@ -241,13 +271,16 @@ class InitiativeSubmissionForm(CoordinatesMixin, AntiAbuseMixin, InitiativeField
         },
     )
 
+    # (legend, fields, folded): the optional groups fold away, so that on a
+    # phone the form is its required fields plus a few one-line summaries.
     FIELDSETS = [
         (
             _("L'initiative"),
             ["name", "summary", "description", "category", "tags", "image"],
+            False,
         ),
         (
-            _("Comment elle fonctionne"),
+            _("Comment elle fonctionne (facultatif)"),
             [
                 "families",
                 "action_levels",
@@ -258,17 +291,26 @@ class InitiativeSubmissionForm(CoordinatesMixin, AntiAbuseMixin, InitiativeField
                 "website",
                 "public_contact",
             ],
+            True,
         ),
-        (_("Où la trouver"), ["commune", "address", "latitude", "longitude"]),
-        (_("Vous (jamais publié)"), ["submitter_name", "submitter_email"]),
+        (_("Où la trouver"), ["commune", "address", "latitude", "longitude"], False),
+        (_("Vous (jamais publié)"), ["submitter_name", "submitter_email"], False),
     ]
+    # Typed coordinates are rare: behind « placer sur la carte », with the map.
+    COORDINATES = ("latitude", "longitude")
 
     class Meta(InitiativeFieldsMixin.Meta):
         fields = InitiativeFieldsMixin.Meta.fields + ["submitter_name"]
 
-    def fieldsets(self):
+    def fieldsets(self) -> list["FormSection"]:
         return [
-            (legend, [self[name] for name in names]) for legend, names in self.FIELDSETS
+            FormSection(
+                legend,
+                [self[name] for name in names if name not in self.COORDINATES],
+                folded=folded,
+                coordinates=[self[name] for name in names if name in self.COORDINATES],
+            )
+            for legend, names, folded in self.FIELDSETS
         ]
 
     def clean_image(self):
@@ -296,17 +338,139 @@ class ModerationEditForm(CoordinatesMixin, InitiativeFieldsMixin):
         if not self.instance.image:
             del self.fields["remove_image"]
 
-    def fieldsets(self):
-        return [(_("Fiche"), list(self))]
+    def fieldsets(self) -> list["FormSection"]:
+        return [FormSection(_("Fiche"), list(self))]
+
+
+# Ready-made reasons for a refusal: picked, then edited before sending. The
+# first words are the choice's label; the text is what the person receives.
+REJECTION_REASONS = (
+    (
+        "published",
+        _("Déjà publiée"),
+        _(
+            "Cette initiative est déjà publiée sur l'Observatoire. Si la fiche "
+            "existante contient une erreur, utilisez le lien « Signaler une "
+            "modification » de sa page."
+        ),
+    ),
+    (
+        "off_topic",
+        _("Hors sujet"),
+        _(
+            "Cette proposition ne décrit pas une pratique collaborative d'un "
+            "territoire (jardin partagé, repair café, tiers-lieu, AMAP…)."
+        ),
+    ),
+    (
+        "incomplete",
+        _("Trop incomplète"),
+        _(
+            "La fiche est trop incomplète pour être publiée : précisez ce que "
+            "fait l'initiative, où elle a lieu et qui la porte."
+        ),
+    ),
+    (
+        "commercial",
+        _("Publicité commerciale"),
+        _("L'Observatoire ne publie pas de publicité pour une activité commerciale."),
+    ),
+    (
+        "unverifiable",
+        _("Introuvable ou disparue"),
+        _(
+            "Nous n'avons pas pu vérifier que cette initiative existe, ou elle "
+            "a cessé son activité."
+        ),
+    ),
+)
+REJECTION_TEXTS = {key: text for key, _label, text in REJECTION_REASONS}
 
 
 class RejectForm(forms.Form):
+    preset = forms.ChoiceField(
+        label=_("Motif type"),
+        required=False,
+        help_text=_(
+            "Choisir un motif type remplit le texte ci-dessous, que vous pouvez "
+            "modifier. Sans texte, le motif type est envoyé tel quel."
+        ),
+    )
     reason = forms.CharField(
         label=_("Motif du refus"),
         max_length=2000,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Envoyé à la personne qui a fait la proposition."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["preset"].choices = [("", _("— Aucun, j'écris le motif —"))] + [
+            (key, label) for key, label, _text in REJECTION_REASONS
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        # Typed text wins: the moderator edited the ready-made reason.
+        if not (cleaned.get("reason") or "").strip():
+            preset = cleaned.get("preset")
+            if preset:
+                cleaned["reason"] = str(REJECTION_TEXTS[preset])
+            elif "reason" not in self.errors:
+                self.add_error(
+                    "reason",
+                    _("Indiquez le motif du refus : il est envoyé à la personne."),
+                )
+        return cleaned
+
+
+class BulkDecisionForm(RejectForm):
+    """A selection of the queue, published or refused together."""
+
+    APPROVE, REJECT, SPAM = "approve", "reject", "spam"
+
+    selected = forms.TypedMultipleChoiceField(
+        label=_("Propositions sélectionnées"), coerce=int
+    )
+    action = forms.ChoiceField(
+        choices=[
+            (APPROVE, _("Publier")),
+            (REJECT, _("Refuser")),
+            (SPAM, _("Indésirable")),
+        ]
+    )
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["selected"].choices = choices
+        self.fields["selected"].error_messages["required"] = _(
+            "Cochez au moins une proposition dans la liste."
+        )
+
+    def clean(self):
+        if self.data.get("action") != self.REJECT:
+            # Only a refusal needs a reason (spam gets no email at all).
+            return forms.Form.clean(self)
+        return super().clean()
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters: where the records are, where they come from."""
+
+    lieu = TerritoryField(
+        kinds=Territory.Kind.values,
+        required=False,
+        max_length=100,
+        label=_("Territoire"),
+    )
+    source = forms.ChoiceField(label=_("Source"), required=False)
+
+    def __init__(self, *args, sources=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [("", _("Toutes les sources"))] + [
+            (source, source) for source in sources if source
+        ]
 
 
 class SpamForm(forms.Form):
@@ -344,6 +508,14 @@ class ChangeProposalForm(AntiAbuseMixin, forms.Form):
     """Anyone's correction of a published record: only the fields that change
     are kept, with a message explaining why."""
 
+    image = forms.FileField(
+        label=_("Nouvelle image"),
+        required=False,
+        help_text=_("Facultatif : JPEG, PNG ou WebP, 5 Mo au plus."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp"}
+        ),
+    )
     message = forms.CharField(
         label=_("Ce qui est inexact ou a changé"),
         max_length=3000,
@@ -354,22 +526,53 @@ class ChangeProposalForm(AntiAbuseMixin, forms.Form):
         required=False,
         help_text=_("Facultatif, jamais publié : pour vous dire ce qui a été décidé."),
     )
+    # Sent by the page, which shows every field: then a field left out of the
+    # request (every box of a list unticked) means "emptied". A client that
+    # posts only some fields (scripts, older pages) proposes only those.
+    every_field = forms.CharField(widget=forms.HiddenInput, required=False, initial="1")
 
     def __init__(self, *args, initiative: Initiative, **kwargs):
         self.initiative = initiative
-        initial = {f: getattr(initiative, f) for f in ChangeProposal.FIELDS}
+        initial = {
+            f: ChangeProposal.current_value(initiative, f)
+            for f in ChangeProposal.FIELDS
+        }
+        initial["tags"] = edit_string_for_tags(initiative.tags.all())
         super().__init__(*args, initial=initial, **kwargs)
         self.fields = {**_proposable_fields(), **self.fields}
         self.fields["name"].required = True
         self.fields["summary"].required = True
 
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if not upload:
+            return None
+        return process_uploaded_image(upload, max_bytes=IMAGE_MAX_BYTES)
+
+    def clean(self):
+        cleaned = super().clean()
+        lat, lon = cleaned.get("latitude"), cleaned.get("longitude")
+        if (lat is None) != (lon is None):
+            raise ValidationError(
+                _("Indiquez la latitude et la longitude, ou aucune des deux."),
+                code="coordinates",
+            )
+        return cleaned
+
     def changes(self) -> dict:
         """Only the values that differ from the published record."""
         changed = {}
+        every_field = bool(self.cleaned_data.get("every_field"))
         for field in ChangeProposal.FIELDS:
-            # Browsers send CRLF line ends; the stored text may have LF only.
-            value = _lf(self.cleaned_data.get(field, ""))
-            if value != _lf(getattr(self.initiative, field)):
+            if field not in self.cleaned_data:
+                continue
+            if not every_field and field not in self.data:
+                continue
+            value = ChangeProposal.stored_value(field, self.cleaned_data[field])
+            if value in (None, "") and not Initiative._meta.get_field(field).blank:
+                # An emptied required choice (kind, commune) is no proposal.
+                continue
+            if value != ChangeProposal.current_value(self.initiative, field):
                 changed[field] = value
         return changed
 
@@ -381,18 +584,48 @@ def _lf(text: str) -> str:
 class ProposalDecisionForm(forms.Form):
     """The proposed values, editable by the moderator before accepting."""
 
+    use_image = forms.BooleanField(
+        label=_("Remplacer l'image par celle proposée"), required=False, initial=True
+    )
+
     def __init__(self, *args, proposal: ChangeProposal, **kwargs):
         super().__init__(*args, **kwargs)
         self.proposal = proposal
+        if not proposal.image:
+            del self.fields["use_image"]
         proposable = _proposable_fields()
         for field in proposal.changes:
             if field in proposable:
                 self.fields[field] = proposable[field]
-                self.initial[field] = proposal.changes[field]
-        if "name" in self.fields:
-            self.fields["name"].required = True
-        if "summary" in self.fields:
-            self.fields["summary"].required = True
+                value = proposal.changes[field]
+                if field == "tags":
+                    # Quoted as the tag field reads them back ("a, b" stays one).
+                    value = edit_string_for_tags(
+                        [SimpleNamespace(name=name) for name in value]
+                    )
+                self.initial[field] = value
+        for field in ("name", "summary", "category", "commune"):
+            if field in self.fields:
+                self.fields[field].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        initiative = self.proposal.initiative
+        lat = cleaned.get("latitude", initiative.latitude)
+        lon = cleaned.get("longitude", initiative.longitude)
+        if (lat is None) != (lon is None):
+            raise ValidationError(
+                _("Indiquez la latitude et la longitude, ou aucune des deux."),
+                code="coordinates",
+            )
+        return cleaned
+
+    def changes(self) -> dict:
+        return {
+            field: ChangeProposal.stored_value(field, self.cleaned_data[field])
+            for field in self.proposal.changes
+            if field in self.cleaned_data
+        }
 
 
 class PlaceForm(forms.Form):

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from initiatives.models import ChangeProposal, Initiative
 from observatoire import roles
@@ -27,28 +28,84 @@ def initiative_indicators(territory, user) -> list[Indicator]:
         with_point=Count("pk", filter=Q(status=S.PUBLISHED, latitude__isnull=False)),
     )
     moderation = reverse("initiatives:moderation") if roles.is_moderator(user) else ""
+    pending_changes = proposals.count()
+    n = counts
     values = [
         Indicator(
-            _("initiatives publiées"),
-            counts["published"],
+            ngettext("initiative publiée", "initiatives publiées", n["published"]),
+            n["published"],
             reverse("initiatives:list") + query,
         ),
         Indicator(
-            _("initiatives placées sur la carte"),
-            counts["with_point"],
+            ngettext(
+                "initiative placée sur la carte",
+                "initiatives placées sur la carte",
+                n["with_point"],
+            ),
+            n["with_point"],
             reverse("initiatives:map") + query,
         ),
-        Indicator(_("propositions en attente"), counts["pending"], moderation),
         Indicator(
-            _("modifications proposées en attente"), proposals.count(), moderation
+            ngettext("proposition en attente", "propositions en attente", n["pending"]),
+            n["pending"],
+            moderation,
         ),
-        Indicator(_("initiatives archivées"), counts["archived"]),
+        Indicator(
+            ngettext(
+                "modification proposée en attente",
+                "modifications proposées en attente",
+                pending_changes,
+            ),
+            pending_changes,
+            moderation,
+        ),
+        Indicator(
+            ngettext("initiative archivée", "initiatives archivées", n["archived"]),
+            n["archived"],
+        ),
     ]
-    by_category = (
-        initiatives.filter(status=S.PUBLISHED)
-        .values("category__name")
+    return values + _by_category(initiatives.filter(status=S.PUBLISHED), territory)
+
+
+# Enough kinds to show the main ones; the rest are summed in « autres ».
+TOP_CATEGORIES = 6
+
+
+def _by_category(published, territory) -> list[Indicator]:
+    """Published initiatives per kind of practice, each with its share and a
+    link to the list filtered on it; the long tail summed in « autres »."""
+    rows = list(
+        published.values("category__name", "category__slug")
         .annotate(total=Count("pk"))
-        .order_by("-total", "category__name")[:6]
+        .order_by("-total", "category__name")
     )
-    values += [Indicator(row["category__name"], row["total"]) for row in by_category]
+    total = sum(row["total"] for row in rows)
+    if not total:
+        return []
+    base = {"territoire": territory.slug} if territory is not None else {}
+    values = []
+    for row in rows[:TOP_CATEGORIES]:
+        query = urlencode({**base, "type": row["category__slug"]})
+        values.append(
+            Indicator(
+                row["category__name"],
+                row["total"],
+                reverse("initiatives:list") + "?" + query,
+                share=row["total"] / total,
+            )
+        )
+    rest = rows[TOP_CATEGORIES:]
+    if rest:
+        others = sum(row["total"] for row in rest)
+        query = urlencode(
+            [*base.items(), *(("type", row["category__slug"]) for row in rest)]
+        )
+        values.append(
+            Indicator(
+                _("autres types de pratique"),
+                others,
+                reverse("initiatives:list") + "?" + query,
+                share=others / total,
+            )
+        )
     return values

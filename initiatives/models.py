@@ -105,6 +105,28 @@ class InitiativeQuerySet(LocatedQuerySet, VersionedQuerySet):
         return qs
 
 
+class TransitionNotAllowed(ValueError):
+    """A decision that the record's current status does not allow (publishing a
+    refused record, refusing a published one…)."""
+
+    def __init__(self, initiative: "Initiative", target: str):
+        self.initiative = initiative
+        self.current = initiative.status
+        self.target = target
+        Status = Initiative.Status
+        super().__init__(
+            _(
+                "Impossible de passer la fiche « %(name)s » de « %(current)s » à "
+                "« %(target)s »."
+            )
+            % {
+                "name": initiative.name,
+                "current": Status(initiative.status).label,
+                "target": Status(target).label,
+            }
+        )
+
+
 class Initiative(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("En attente de modération")
@@ -170,6 +192,12 @@ class Initiative(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    # True when the coordinates are the commune's centre, filled in at
+    # publication because nobody placed the point: shown on the map, but said
+    # to be approximate on the record's page.
+    position_approximate = models.BooleanField(
+        _("position approximative"), default=False, editable=False
     )
     website = models.URLField(_("site web"), max_length=500, blank=True)
     image = models.ImageField(_("image"), upload_to="initiatives/%Y/%m/", blank=True)
@@ -331,19 +359,56 @@ class Initiative(models.Model):
         return fold(" ".join([*texts, commune_name]))
 
     @property
+    def reference(self) -> str:
+        """What a submitter quotes to the team: « INIT-000123 »."""
+        return f"INIT-{self.pk:06d}"
+
+    @property
     def has_coordinates(self) -> bool:
         return self.latitude is not None and self.longitude is not None
 
+    # Every status change a decision may make. Anything else (publishing a
+    # refused record, refusing a published one, deciding twice) is refused by
+    # the model itself, whichever page, command or admin action asks.
+    TRANSITIONS = {
+        Status.PENDING: {Status.PUBLISHED, Status.REJECTED, Status.ARCHIVED},
+        Status.PUBLISHED: {Status.ARCHIVED},
+        Status.REJECTED: set(),
+        # Restoring an archived record (archived by mistake) publishes it again.
+        Status.ARCHIVED: {Status.PUBLISHED},
+    }
+
+    def can_become(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, set())
+
+    def _change_status(self, status: str) -> None:
+        if not self.can_become(status):
+            raise TransitionNotAllowed(self, status)
+        self.status = status
+
+    def place_at_commune_centre(self) -> bool:
+        """Without coordinates, take the commune's centre (approximate)."""
+        commune = self.commune
+        if self.has_coordinates or commune.latitude is None:
+            return False
+        self.latitude, self.longitude = commune.latitude, commune.longitude
+        self.position_approximate = True
+        return True
+
     def approve(self, *, by, changes: dict | None = None) -> "ModerationEvent":
         """Publish the record; `changes` lists what the moderator edited first."""
-        self.status = self.Status.PUBLISHED
+        self._change_status(self.Status.PUBLISHED)
         if self.published_at is None:
             self.published_at = timezone.now()
-        self.save(update_fields=["status", "published_at", "updated_at"])
+        fields = ["status", "published_at", "updated_at"]
+        # A published record without a point would be missing from the map.
+        if self.place_at_commune_centre():
+            fields += ["latitude", "longitude", "position_approximate"]
+        self.save(update_fields=fields)
         return self._record(ModerationEvent.Action.APPROVED, by, changes=changes)
 
     def reject(self, *, by, reason: str, spam: bool = False) -> "ModerationEvent":
-        self.status = self.Status.REJECTED
+        self._change_status(self.Status.REJECTED)
         self.save(update_fields=["status", "updated_at"])
         Action = ModerationEvent.Action
         action = Action.SPAM if spam else Action.REJECTED
@@ -351,9 +416,27 @@ class Initiative(models.Model):
 
     def archive(self, *, by, reason: str = "") -> "ModerationEvent":
         # Archiving replaces deletion: the record and its history stay.
-        self.status = self.Status.ARCHIVED
+        self._change_status(self.Status.ARCHIVED)
         self.save(update_fields=["status", "updated_at"])
         return self._record(ModerationEvent.Action.ARCHIVED, by, reason=reason)
+
+    def last_decision(self) -> "ModerationEvent | None":
+        """The event that took the record out of the queue (who and when)."""
+        Action = ModerationEvent.Action
+        return (
+            self.events.filter(
+                action__in=[
+                    Action.APPROVED,
+                    Action.REJECTED,
+                    Action.SPAM,
+                    Action.ARCHIVED,
+                    Action.MERGED,
+                ]
+            )
+            .select_related("actor")
+            .order_by("-at", "-pk")
+            .first()
+        )
 
     def _record(self, action, actor, *, reason="", changes=None, proposal=None):
         return ModerationEvent.objects.create(
@@ -375,15 +458,12 @@ class ChangeProposal(models.Model):
     """A correction suggested by anyone on a published record; the record stays
     unchanged until a moderator accepts it."""
 
-    # Only plain public text fields can be proposed; the rest is for moderators.
-    FIELDS = tuple(
-        name
-        for name in Initiative.PUBLIC_FIELDS
-        if isinstance(
-            Initiative._meta.get_field(name), models.CharField | models.TextField
-        )
-        and not Initiative._meta.get_field(name).choices
-    )
+    # Every public field an owner may want to correct (kind of practice,
+    # commune, coordinates, vocabularies, tags included), plus the image, kept
+    # on the proposal itself until accepted. `changes` stores JSON values:
+    # text, a primary key for a foreign key, a sorted list of primary keys
+    # (tag names for tags) for a many-to-many field, floats for coordinates.
+    FIELDS = Initiative.PUBLIC_FIELDS
 
     class Status(models.TextChoices):
         PENDING = "pending", _("En attente de modération")
@@ -401,6 +481,15 @@ class ChangeProposal(models.Model):
         default=dict,
         blank=True,
         help_text=_("Nom du champ → nouvelle valeur proposée."),
+    )
+    image = models.ImageField(
+        _("image proposée"), upload_to="proposals/%Y/%m/", blank=True
+    )
+    thumbnail = models.ImageField(
+        _("vignette proposée"),
+        upload_to="proposals/thumbs/%Y/%m/",
+        blank=True,
+        editable=False,
     )
     message = models.TextField(_("message"), max_length=3000)
     # Private, like the submitter's contact: only used to answer.
@@ -436,19 +525,84 @@ class ChangeProposal(models.Model):
     def get_absolute_url(self):
         return reverse("initiatives:moderate_proposal", args=[self.pk])
 
-    def accept(self, *, by, changes: dict | None = None) -> "ModerationEvent":
+    @staticmethod
+    def stored_value(field: str, value):
+        """A form's or a record's value as `changes` keeps it."""
+        model_field = Initiative._meta.get_field(field)
+        if field == "tags":
+            names = value if isinstance(value, list | tuple) else value.names()
+            return sorted(str(name) for name in names)
+        if model_field.many_to_many:
+            return sorted(
+                item if isinstance(item, int) else item.pk for item in value or ()
+            )
+        if model_field.is_relation:
+            return value.pk if isinstance(value, models.Model) else value
+        if isinstance(model_field, models.FloatField):
+            return None if value in (None, "") else float(value)
+        # Browsers send CRLF line ends; the stored text may have LF only.
+        return (value or "").replace("\r\n", "\n")
+
+    @classmethod
+    def current_value(cls, initiative: Initiative, field: str):
+        model_field = Initiative._meta.get_field(field)
+        if field == "tags":
+            return cls.stored_value(field, [t.name for t in initiative.tags.all()])
+        if model_field.many_to_many:
+            return cls.stored_value(field, list(getattr(initiative, field).all()))
+        if model_field.is_relation:
+            return getattr(initiative, model_field.attname)
+        return cls.stored_value(field, getattr(initiative, field))
+
+    @staticmethod
+    def readable(field: str, value) -> str:
+        """A stored value as a moderator reads it (names, labels)."""
+        model_field = Initiative._meta.get_field(field)
+        if value in (None, "", []):
+            return ""
+        if field == "tags":
+            return ", ".join(value)
+        if model_field.many_to_many:
+            names = model_field.related_model.objects.filter(pk__in=value)
+            return ", ".join(sorted(str(item) for item in names))
+        if model_field.is_relation:
+            related = model_field.related_model.objects.filter(pk=value).first()
+            return str(related) if related else ""
+        if model_field.choices:
+            return str(dict(model_field.choices).get(value, value))
+        return str(value)
+
+    def accept(
+        self, *, by, changes: dict | None = None, use_image: bool = True
+    ) -> "ModerationEvent":
         """Apply the (possibly edited) values to the record, then close."""
         applied = self.changes if changes is None else changes
         applied = {k: v for k, v in applied.items() if k in self.FIELDS}
         initiative = self.initiative
-        diff = {}
+        diff, many = {}, {}
         for field, value in applied.items():
-            old = getattr(initiative, field)
-            if old != value:
-                diff[field] = [old, value]
+            value = self.stored_value(field, value)
+            old = self.current_value(initiative, field)
+            if old == value:
+                continue
+            diff[field] = [self.readable(field, old), self.readable(field, value)]
+            model_field = Initiative._meta.get_field(field)
+            if model_field.many_to_many:
+                many[field] = value
+            elif model_field.is_relation:
+                setattr(initiative, model_field.attname, value)
+            else:
                 setattr(initiative, field, value)
-        if diff:
-            initiative.save(update_fields=[*diff, "updated_at"])
+        if "latitude" in diff or "longitude" in diff:
+            initiative.position_approximate = False
+        if use_image and self.image:
+            diff["image"] = [initiative.image.name, self.image.name]
+            initiative.image, initiative.thumbnail = self.image, self.thumbnail
+        if set(diff) - set(many):
+            initiative.full_clean(exclude=["slug", "image", "thumbnail"])
+            initiative.save()
+        for field, value in many.items():
+            getattr(initiative, field).set(value)
         self._decide(self.Status.ACCEPTED, by, "")
         return initiative._record(
             ModerationEvent.Action.PROPOSAL_ACCEPTED, by, changes=diff, proposal=self
@@ -482,6 +636,7 @@ class ModerationEvent(models.Model):
         PROPOSAL_RECEIVED = "proposal_received", _("Modification proposée")
         PROPOSAL_ACCEPTED = "proposal_accepted", _("Modification acceptée")
         PROPOSAL_REJECTED = "proposal_rejected", _("Modification refusée")
+        MERGED = "merged", _("Fusionnée")
 
     initiative = models.ForeignKey(
         Initiative,

@@ -39,6 +39,7 @@ urlpatterns = [
     ),
     path("moderation/", moderation.moderation_queue, name="moderation"),
     path("moderation/indesirables/", moderation.reject_spam, name="reject_spam"),
+    path("moderation/selection/", moderation.bulk_decide, name="bulk_decide"),
     path(
         "moderation/initiatives/<int:pk>/",
         moderation.moderate_initiative,
@@ -53,6 +54,11 @@ urlpatterns = [
         "moderation/initiatives/<int:pk>/archiver/",
         moderation.archive_initiative,
         name="archive_initiative",
+    ),
+    path(
+        "moderation/initiatives/<int:pk>/comparer/<int:other>/",
+        moderation.compare_initiatives,
+        name="compare",
     ),
     path(
         "moderation/initiatives/<int:pk>/historique/",

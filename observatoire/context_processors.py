@@ -6,7 +6,7 @@ from observatoire import roles
 def site(request):
     user = request.user
     return {
-        "site_name": settings.SITE_NAME,
+        "SITE_NAME": settings.SITE_NAME,
         "user_is_moderator": roles.is_moderator(user),
         "user_is_facilitator": roles.is_facilitator(user),
         "user_is_agent": roles.is_agent(user),

@@ -17,7 +17,9 @@ from observatoire.env import envbool
 from observatoire.models import Territory
 
 DEMO_ACCOUNTS = [
-    ("moderation", "Modération", [roles.MODERATION], False),
+    # A person's name, not the role's: the header shows it beside the menu's
+    # « Modération », which must not read twice.
+    ("moderation", "Camille, modératrice", [roles.MODERATION], False),
     ("animation", "Animation", [roles.ANIMATION], False),
     ("agent", "Agent", [roles.AGENTS], False),
     ("admin", "Administration", [], True),

@@ -11,12 +11,14 @@ Every CSV goes through `csv_lines`, so all of them open the same way:
 """
 
 import csv
+import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from django.http import StreamingHttpResponse
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
 
 
 def safe_cell(value) -> str:
@@ -25,6 +27,8 @@ def safe_cell(value) -> str:
     if isinstance(value, int | float | Decimal):
         return str(value)
     text = str(value)
+    if NUMBER.fullmatch(text):
+        return text  # "-4,49": a number written the French way, not a formula
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 

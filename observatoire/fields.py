@@ -15,16 +15,56 @@ from observatoire.models import Territory, search_variants
 from observatoire.text import fold
 
 # "Brest (29)", "Saint-Denis (974)", "CC des Quatre Rivières (200066751)".
+# A territory's slug ("bretagne-53", "brest-29019"): words and its code.
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*-[0-9][0-9a-z]*")
 LABEL_WITH_CODE = re.compile(r"(.+?)\s*\(\s*([0-9A-Za-z]{1,9})\s*\)")
 CODE = re.compile(r"\d{2,9}|2[ab]\d{0,3}")
 MAX_CANDIDATES = 5
+# The companion parameter that names the chosen territory by its identity
+# (its slug): written by the suggestions script when a suggestion is picked,
+# and by the radio buttons offered under an ambiguous name without script.
+CHOSEN_SUFFIX = "-choisi"
 
 
 class TerritoryInput(forms.TextInput):
-    """Text input that territory-autocomplete.js enhances with suggestions."""
+    """Text input that territory-autocomplete.js enhances with suggestions.
+
+    After an ambiguous entry it also renders the candidates as radio buttons,
+    so that the person picks one instead of retyping."""
+
+    template_name = "observatoire/widgets/territory_input.html"
+    offered: list[Territory] = []
 
     class Media:
         js = [forms.Script("js/territory-autocomplete.js", defer=True)]
+
+    def value_from_datadict(self, data, files, name):
+        # A territory picked by its identity wins over the typed text, which is
+        # only its label and may be shared by several territories.
+        key = name + CHOSEN_SUFFIX
+        values = data.getlist(key) if hasattr(data, "getlist") else [data.get(key)]
+        chosen = [value for value in values if value]
+        if chosen:
+            return chosen[0]
+        return super().value_from_datadict(data, files, name)
+
+    def value_omitted_from_data(self, data, files, name):
+        return super().value_omitted_from_data(
+            data, files, name
+        ) and super().value_omitted_from_data(data, files, name + CHOSEN_SUFFIX)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["chosen_name"] = name + CHOSEN_SUFFIX
+        context["widget"]["offered"] = [
+            {
+                "slug": territory.slug,
+                "label": territory.label,
+                "kind": territory.get_kind_display(),
+            }
+            for territory in self.offered
+        ]
+        return context
 
 
 class TerritoryField(forms.CharField):
@@ -40,8 +80,7 @@ class TerritoryField(forms.CharField):
         ),
         "ambiguous": _(
             "Plusieurs territoires correspondent à « %(value)s » : "
-            "%(candidates)s. Recopiez celui que vous voulez, par exemple "
-            "« %(example)s »."
+            "choisissez le bon dans la liste sous le champ (%(candidates)s)."
         ),
     }
 
@@ -70,9 +109,19 @@ class TerritoryField(forms.CharField):
         if isinstance(value, int) and not isinstance(value, bool):
             # A primary key, as ModelForm initial data gives for a foreign key.
             value = Territory.objects.select_related("parent").filter(pk=value).first()
+        elif isinstance(value, str) and SLUG.fullmatch(value):
+            # A territory chosen by its identity: shown by its label again.
+            value = self._by_slug(value) or value
         if isinstance(value, Territory):
             return value.label
         return value
+
+    def _by_slug(self, text: str) -> Territory | None:
+        return (
+            Territory.objects.filter(kind__in=self.kinds, slug=text)
+            .select_related("parent")
+            .first()
+        )
 
     def has_changed(self, initial, data):
         if self.disabled:
@@ -80,9 +129,14 @@ class TerritoryField(forms.CharField):
         return (self.prepare_value(initial) or "") != (data or "").strip()
 
     def clean(self, value):
+        self.widget.offered = []
         text = super().clean(value)
         if text in self.empty_values:
             return None
+        if SLUG.fullmatch(text):
+            chosen = self._by_slug(text)
+            if chosen:
+                return chosen
         candidates = self.candidates(text)
         if len(candidates) == 1:
             return candidates[0]
@@ -90,6 +144,7 @@ class TerritoryField(forms.CharField):
             raise ValidationError(
                 self.error_messages["unknown"], code="unknown", params={"value": text}
             )
+        self.widget.offered = candidates[:MAX_CANDIDATES]
         labels = _distinct_labels(candidates[:MAX_CANDIDATES])
         raise ValidationError(
             self.error_messages["ambiguous"],
@@ -98,7 +153,6 @@ class TerritoryField(forms.CharField):
                 "value": text,
                 "candidates": ", ".join(labels)
                 + ("…" if len(candidates) > MAX_CANDIDATES else ""),
-                "example": labels[0],
             },
         )
 

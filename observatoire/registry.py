@@ -18,6 +18,11 @@ class Registered:
     public: Callable[[], QuerySet]
     territory_field: str | None = None
     in_sitemap: bool = True
+    counted: Callable[[int], str] | None = None
+
+    def count_label(self, count: int) -> str:
+        """« 1 initiative », « 3 initiatives »: the label agreed with `count`."""
+        return self.counted(count) if self.counted else str(self.label)
 
     @property
     def key(self) -> str:
@@ -34,14 +39,17 @@ def register(
     public: Callable[[], QuerySet],
     territory_field: str | None = None,
     in_sitemap: bool = True,
+    counted: Callable[[int], str] | None = None,
 ) -> None:
     """Declare a kind of content.
 
     `public` returns the queryset anyone may see; `territory_field` names the
     foreign key to Territory that places an object on the map of territories;
-    `in_sitemap=False` keeps parts of a page (anchors) out of sitemap.xml.
+    `in_sitemap=False` keeps parts of a page (anchors) out of sitemap.xml;
+    `counted(n)` gives the noun agreed with a number (`ngettext`), for the
+    places that write « 3 ateliers ».
     """
-    entry = Registered(model, label, public, territory_field, in_sitemap)
+    entry = Registered(model, label, public, territory_field, in_sitemap, counted)
     _registry[entry.key] = entry
 
 
@@ -87,9 +95,14 @@ def in_territory(territory, *, limit: int = 12) -> list[tuple[Registered, QueryS
 
 @dataclass(frozen=True)
 class Indicator:
+    """One figure of the dashboard: its value, a label already agreed with the
+    value (`ngettext`), the page that lists what it counts, and its share of
+    the block's total where a share means something."""
+
     label: str
     value: int | str
     url: str = ""
+    share: float | None = None
 
 
 _indicators: list[tuple[str, Callable]] = []

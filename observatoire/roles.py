@@ -8,6 +8,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 
 MODERATION = "Modération"
 ANIMATION = "Animation"
@@ -39,6 +40,21 @@ def is_facilitator(user) -> bool:
 def is_agent(user) -> bool:
     """Local-authority staff: private dashboard and contacts. Moderators too."""
     return has_role(user, AGENTS, MODERATION)
+
+
+def landing_url(user) -> str:
+    """Where a person lands after logging in: where their work is.
+
+    Moderators first (the queue is time-sensitive), then facilitators (their
+    drafts are on the workshop list), then agents (the dashboard).
+    """
+    if is_moderator(user):
+        return reverse("initiatives:moderation")
+    if is_facilitator(user):
+        return reverse("ateliers:list")
+    if is_agent(user):
+        return reverse("dashboard")
+    return reverse("home")
 
 
 def role_required(*groups: str):

@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
+    # Widget templates are looked up like page templates (templates/ first):
+    # see FORM_RENDERER.
+    "django.forms",
     "taggit",
     "django_filters",
     "csp",
@@ -172,6 +175,8 @@ AUTH_PASSWORD_VALIDATORS = [
         "NumericPasswordValidator",
     )
 ]
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

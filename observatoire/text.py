@@ -3,8 +3,13 @@
 import re
 import unicodedata
 from collections.abc import Collection
+from decimal import ROUND_HALF_UP, Decimal
+from html import unescape
 
+import markdown
 from django.db.models import QuerySet
+from django.utils.formats import number_format
+from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 
@@ -38,3 +43,27 @@ def unique_slug(
     while slug in taken:
         slug, number = f"{base}-{number}", number + 1
     return slug
+
+
+def decimal(value: float, places: int = 1) -> str:
+    """A number rounded half up and written the French way (« 2,4 »).
+
+    The one formatter for every figure shown in two places (a chart and its
+    table): Django's `number_format` truncates floats and `floatformat`
+    rounds, so 2.36 came out as both 2,3 and 2,4."""
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    return number_format(rounded, places, use_l10n=True)
+
+
+def share(fraction: float) -> str:
+    """A fraction as a French percentage without the sign: 0.256 → « 25,6 »."""
+    return decimal(fraction * 100, 1)
+
+
+def plain_text(markdown_text: str) -> str:
+    """Markdown as the plain text a reader sees: no `**`, no `#`, no markup;
+    paragraphs kept on their own lines."""
+    html = markdown.markdown(markdown_text, extensions=["sane_lists"])
+    html = re.sub(r"</(p|li|h\d|blockquote|pre)>", "\n", html)
+    text = unescape(strip_tags(html))
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())

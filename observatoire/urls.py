@@ -41,7 +41,7 @@ urlpatterns = [
     ),
     path(
         "compte/connexion/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm),
+        views.LoginView.as_view(authentication_form=LoginForm),
         name="login",
     ),
     path("compte/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,3 +1,4 @@
+from django.contrib.auth import views as auth_views
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -16,15 +17,25 @@ from observatoire.text import fold
 TERRITORY_SEARCH_LIMIT = 10
 
 
+class LoginView(auth_views.LoginView):
+    """Each role lands where its work is, unless `next` asks for a page."""
+
+    def get_default_redirect_url(self):
+        return roles.landing_url(self.request.user)
+
+
 class HomeView(TemplateView):
     template_name = "observatoire/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["figures"] = [
-            (entry.label, entry.public().count())
+        counts = [
+            (entry, entry.public().count())
             for entry in registry.registered()
             if entry.territory_field
+        ]
+        context["figures"] = [
+            (entry.count_label(count), count) for entry, count in counts
         ]
         return context
 
@@ -35,15 +46,17 @@ def dashboard(request):
     """The team's private dashboard: each app's indicators, for the whole platform
     or inside one territory."""
     form = DashboardForm(request.GET or None)
-    territory = form.cleaned_data["territory"] if form.is_valid() else None
+    if form.is_bound and not form.is_valid():
+        # No figures under a territory that could not be understood: the whole
+        # platform's would read as that territory's.
+        blocks, territory = [], None
+    else:
+        territory = form.cleaned_data["territory"] if form.is_bound else None
+        blocks = registry.indicators(territory, request.user)
     return render(
         request,
         "observatoire/dashboard.html",
-        {
-            "form": form,
-            "territory": territory,
-            "blocks": registry.indicators(territory, request.user),
-        },
+        {"form": form, "territory": territory, "blocks": blocks},
     )
 
 
@@ -90,7 +103,9 @@ def territory_search(request):
         results = [
             {
                 "id": territory.pk,
+                "slug": territory.slug,
                 "label": territory.label,
+                "kind_label": territory.get_kind_display(),
                 "code": territory.code,
                 "kind": territory.kind,
                 "postal_codes": territory.postal_code_list,

@@ -58,6 +58,8 @@ class LevelField(forms.TypedChoiceField):
             },
             **kwargs,
         )
+        # The form links each competency to its card in the referential.
+        self.entry = entry
         self.entry = entry
 
 
@@ -186,4 +188,14 @@ class AggregatesFilterForm(forms.Form):
         required=False,
         kinds=Territory.Kind.values,
         help_text=_("Région, département, intercommunalité ou commune."),
+    )
+
+
+class SendLinkForm(forms.Form):
+    """The address is used once to send the link, then forgotten."""
+
+    email = forms.EmailField(
+        label=_("Votre adresse électronique"),
+        help_text=_("Elle sert uniquement à cet envoi et n'est pas conservée."),
+        max_length=254,
     )

@@ -3,7 +3,7 @@
 from urllib.parse import urlencode
 
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from observatoire import roles
 from observatoire.registry import Indicator
@@ -19,11 +19,19 @@ def referentiel_indicators(territory, user) -> list[Indicator]:
         assessments = assessments.within(territory)
         if aggregates:
             aggregates += "?" + urlencode({"territoire": territory.label})
+    done = assessments.count()
+    entries = Entry.objects.count()
     return [
-        Indicator(_("autodiagnostics coopératifs"), assessments.count(), aggregates),
         Indicator(
-            _("fiches du référentiel"),
-            Entry.objects.count(),
+            ngettext("autodiagnostic coopératif", "autodiagnostics coopératifs", done),
+            done,
+            aggregates,
+        ),
+        Indicator(
+            ngettext(
+                "fiche dans le référentiel", "fiches dans le référentiel", entries
+            ),
+            entries,
             reverse("referentiel:overview"),
         ),
     ]

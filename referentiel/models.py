@@ -1,4 +1,5 @@
 import secrets
+import string
 
 from django.db import models
 from django.db.models import Q
@@ -198,6 +199,16 @@ class Entry(models.Model):
         return self.section or self.part
 
 
+TOKEN_ALPHABET = string.ascii_letters + string.digits
+TOKEN_LENGTH = 32  # about 190 bits
+
+
+def new_token() -> str:
+    """Letters and digits only: a token that starts with « _ » or « - » reads
+    like a space or a dash when someone copies the link by hand."""
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+
+
 class AssessmentQuerySet(LocatedQuerySet):
     pass
 
@@ -256,7 +267,7 @@ class Assessment(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.token:
-            self.token = secrets.token_urlsafe(24)
+            self.token = new_token()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -7,9 +7,10 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg, Count, Q
+from django.utils.translation import gettext as _
 from taggit.models import Tag
 
-from observatoire import jsonsafe
+from observatoire import jsonsafe, mail
 from observatoire.models import Territory
 from referentiel.models import Assessment, Entry, Part, Rating, Referential, Section
 
@@ -412,3 +413,19 @@ def assessment_aggregates(
             )
         )
     return domains, rows
+
+
+def assessment_send_link(*, assessment: Assessment, email: str, url: str) -> bool:
+    """Mail the private link of a self-assessment to `email`.
+
+    The address is neither stored nor logged: the person asked for one mail.
+    Returns False when the mail could not be sent, so the page can say so."""
+    body = _(
+        "Bonjour,\n\nVoici l'adresse privée de votre autodiagnostic de "
+        "coopération :\n\n%(url)s\n\nGardez-la : elle seule permet d'y revenir "
+        "et de le mettre à jour. Ne la partagez qu'avec les personnes "
+        "concernées.\n\n%(site)s"
+    ) % {"url": url, "site": settings.SITE_NAME}
+    return mail.send(
+        to=[email], subject=_("Votre autodiagnostic de coopération"), body=body
+    )

@@ -44,6 +44,11 @@ urlpatterns = [
         name="assessment_csv",
     ),
     path(
+        "autodiagnostic/<str:token>/envoyer/",
+        views.assessment_send_link,
+        name="assessment_send_link",
+    ),
+    path(
         "autodiagnostic/<str:token>/rattacher/",
         views.assessment_attach,
         name="assessment_attach",

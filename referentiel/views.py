@@ -15,6 +15,7 @@ from referentiel.forms import (
     AssessmentForm,
     AttachForm,
     EntryForm,
+    SendLinkForm,
 )
 from referentiel.models import Assessment, Entry, Part, Rating, Section
 
@@ -291,8 +292,52 @@ def assessment_detail(request, token):
             "levels": Rating.Level.choices,
             "can_attach": roles.is_agent(request.user),
             "attach_form": AttachForm(),
+            "send_form": SendLinkForm(),
         },
     )
+
+
+# A person sends their link to themselves once or twice; more is a relay.
+SEND_LINK_RATE_LIMIT = 5
+
+
+@require_POST
+def assessment_send_link(request, token):
+    assessment = _assessment(token)
+    form = SendLinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("Adresse électronique non valide : le lien n'a pas été envoyé."),
+        )
+    elif ratelimit.hit(
+        request,
+        scope="referentiel:send-link",
+        limit=SEND_LINK_RATE_LIMIT,
+        window=RATE_WINDOW_SECONDS,
+    ):
+        messages.error(
+            request,
+            _("Trop d'envois depuis votre connexion. Réessayez dans une heure."),
+        )
+    elif services.assessment_send_link(
+        assessment=assessment,
+        email=form.cleaned_data["email"],
+        url=request.build_absolute_uri(assessment.get_absolute_url()),
+    ):
+        messages.success(
+            request,
+            _("Le lien a été envoyé. L'adresse saisie n'a pas été conservée."),
+        )
+    else:
+        messages.error(
+            request,
+            _(
+                "Le courriel n'a pas pu partir. Copiez l'adresse de cette page "
+                "pour la garder."
+            ),
+        )
+    return redirect(assessment)
 
 
 @never_cache

@@ -20,9 +20,11 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
+from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -42,6 +44,7 @@ from initiatives.filters import (
 from initiatives.forms import PlaceForm
 from initiatives.models import Category, Initiative
 from observatoire import pagecache, registry, roles, versions
+from observatoire.fields import CHOSEN_SUFFIX
 from observatoire.pagination import KeysFirstPaginator
 
 PAGE_SIZE = 20
@@ -64,6 +67,7 @@ def _place_redirect(request, place_form: PlaceForm):
         return None
     data = request.GET.copy()
     data.pop("lieu")
+    data.pop("lieu" + CHOSEN_SUFFIX, None)
     data.pop("page", None)
     data["territoire"] = place_form.cleaned_data["lieu"].slug
     return redirect(f"{request.path}?{data.urlencode()}")
@@ -95,7 +99,24 @@ class InitiativeListView(FilterView):
 
     paginator_class = KeysFirstPaginator
 
+    def filter_error(self) -> bool:
+        """A filter value or a typed place that could not be understood.
+
+        Then nothing is listed: dropping the faulty value would show the whole
+        inventory under a heading that reads as if it were filtered."""
+        return bool(self.place_form.errors) or (
+            self.filterset.is_bound and not self.filterset.is_valid()
+        )
+
     def paginate_queryset(self, queryset, page_size):
+        if self.filter_error():
+            queryset = queryset.none()
+            self.facets = []
+            paginator = self.get_paginator(queryset, page_size)
+            paginator.count = 0
+            page = paginator.get_page(1)
+            self.page_invalid = False
+            return paginator, page, page.object_list, False
         # A wrong or out-of-range page number shows the nearest page, not a 404.
         paginator = self.get_paginator(queryset, page_size)
         if self.with_facets:
@@ -116,6 +137,12 @@ class InitiativeListView(FilterView):
             filter_query=_filter_query(self.request),
             page_invalid=getattr(self, "page_invalid", False),
             place_form=self.place_form,
+            filter_error=self.filter_error(),
+            active_filters=sum(
+                1
+                for name in self.filterset.filters
+                if name != "tri" and any(self.request.GET.getlist(name))
+            ),
         )
         return context
 
@@ -229,8 +256,10 @@ def _markers(filterset) -> dict:
     index = {pk: position for position, (pk, *_rest) in enumerate(categories)}
     scale = MAP_COORDINATE_SCALE
     # Integers from the database: no float to round per marker in Python.
+    # Under a filter error, no marker: the whole map would pass for filtered.
+    initiatives = filterset.queryset.none() if filterset.errors else filterset.qs
     rows = list(
-        filterset.qs.filter(latitude__isnull=False)
+        initiatives.filter(latitude__isnull=False)
         .order_by("pk")
         .annotate(
             lat=Cast(Round(F("latitude") * scale), IntegerField()),
@@ -277,6 +306,8 @@ def map_popup(request, pk):
 
 EXPORT_FORMATS = {
     "csv": ("text/csv; charset=utf-8", exports.csv_lines),
+    # For a person with a spreadsheet: French headers, dates and decimals.
+    "tableur.csv": ("text/csv; charset=utf-8", exports.spreadsheet_lines),
     "geojson": ("application/geo+json", exports.geojson_chunks),
     "json": ("application/json", exports.json_chunks),
 }
@@ -301,9 +332,32 @@ def export(request, fmt):
         )
     content_type, chunks = EXPORT_FORMATS[fmt]
     response = StreamingHttpResponse(chunks(filterset.qs), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="initiatives.{fmt}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{export_filename(filterset, fmt)}"'
+    )
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def export_filename(filterset, fmt: str) -> str:
+    """« initiatives_finistere-29_jardin-partage_2026-12-01.csv »: what the
+    file holds and when, so that two downloads never overwrite each other."""
+    parts = ["initiatives"]
+    for name, value in sorted(valid_values(filterset).items()):
+        if name == "tri" or not value:
+            continue
+        if name == "q":
+            parts.append(slugify(value)[:30])
+        elif hasattr(value, "slug"):
+            parts.append(value.slug)
+        elif isinstance(value, str):
+            parts.append(slugify(value))
+        else:
+            parts.extend(getattr(item, "slug", slugify(str(item))) for item in value)
+    parts.append(timezone.localdate().isoformat())
+    extension = "csv" if fmt.endswith("csv") else fmt
+    stem = "_".join(part for part in parts if part)[:150]
+    return f"{stem}.{extension}"
 
 
 class OpenDataView(TemplateView):

@@ -65,10 +65,12 @@ def submit(request):
             status = 429
         elif form.is_valid():
             data = dict(form.cleaned_data)
-            services.initiative_submit(
+            initiative = services.initiative_submit(
                 data=data,
                 image=data.pop("image", None),
             )
+            # The thank-you page shows this submission back to its sender only.
+            request.session[SUBMITTED_SESSION_KEY] = initiative.pk
             return redirect("initiatives:submitted")
         else:
             status = 400
@@ -139,8 +141,29 @@ def geocode_address(request):
     )
 
 
+SUBMITTED_SESSION_KEY = "initiatives:submitted"
+
+
 class SubmittedView(TemplateView):
+    """Thanks, with the reference and a recap of what was sent: read from the
+    sender's own session, so nobody else can see a pending submission."""
+
     template_name = "initiatives/initiative_submitted.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        pk = self.request.session.get(SUBMITTED_SESSION_KEY)
+        initiative = (
+            Initiative.objects.select_related("category", "commune__parent")
+            .filter(pk=pk)
+            .first()
+            if pk
+            else None
+        )
+        if initiative is not None:
+            context["initiative"] = initiative
+            context["recap"] = services.submission_recap(initiative)
+        return context
 
 
 @require_http_methods(["GET", "POST"])
@@ -148,7 +171,7 @@ def propose_change(request, slug):
     initiative = get_object_or_404(Initiative.objects.published(), slug=slug)
     status = 200
     if request.method == "POST":
-        form = ChangeProposalForm(request.POST, initiative=initiative)
+        form = ChangeProposalForm(request.POST, request.FILES, initiative=initiative)
         if _rate_limited(request, "proposal", form):
             form.refuse(str(RATE_LIMIT_MESSAGE))
             status = 429
@@ -158,6 +181,7 @@ def propose_change(request, slug):
                 changes=form.changes(),
                 message=form.cleaned_data["message"],
                 contact_email=form.cleaned_data["contact_email"],
+                image=form.cleaned_data.get("image"),
             )
             messages.success(
                 request,

@@ -12,6 +12,14 @@
   holder.hidden = false;
 
   var map = L.map("point-picker-map").setView(config.center, config.zoom);
+  // The picker sits in a folded <details>: a map drawn while hidden has no
+  // size, so it is measured again when the person unfolds it.
+  var fold = holder.closest("details");
+  if (fold) {
+    fold.addEventListener("toggle", function () {
+      if (fold.open) { map.invalidateSize(); fromFields(); }
+    });
+  }
   L.tileLayer(config.tileUrl, { attribution: config.attribution, maxZoom: 19 }).addTo(map);
   var marker = null;
 
@@ -47,8 +55,10 @@
   var status = document.createElement("p");
   status.className = "help";
   status.setAttribute("role", "status");
-  holder.parentNode.insertBefore(button, holder);
-  holder.parentNode.insertBefore(status, holder);
+  // Next to the address it reads, outside the folded « placer sur la carte ».
+  var addressField = address.closest(".field") || address;
+  addressField.insertAdjacentElement("afterend", status);
+  addressField.insertAdjacentElement("afterend", button);
 
   button.addEventListener("click", function () {
     var params = new URLSearchParams({
@@ -61,6 +71,7 @@
       .then(function (found) {
         lat.value = found.latitude.toFixed(6);
         lon.value = found.longitude.toFixed(6);
+        if (fold && !fold.open) { fold.open = true; }
         place(found.latitude, found.longitude, true);
         status.textContent = config.texts.found.replace("%(label)s", found.label);
       })

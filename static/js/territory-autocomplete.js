@@ -4,6 +4,11 @@
 // Each input[data-territory-search] gets a native <datalist>, filled from the
 // JSON endpoint named in the attribute, so browsers and screen readers present
 // the suggestions with their own accessible list.
+//
+// A suggestion's label may be shared ("Bretagne" is a région and a commune):
+// picking one also writes its identity (slug) into a hidden "<name>-choisi"
+// input, which the server prefers to the typed text. Typing anything else
+// clears it.
 (function () {
   "use strict";
 
@@ -24,20 +29,33 @@
 
     var timer = null;
     var controller = null;
+    var chosen = document.createElement("input");
+    chosen.type = "hidden";
+    chosen.name = input.name + "-choisi";
+    chosen.disabled = true; // not sent until a suggestion is picked
+    list.insertAdjacentElement("afterend", chosen);
 
-    function isSuggestion(value) {
-      return Array.prototype.some.call(list.options, function (option) {
+    function suggestion(value) {
+      return Array.prototype.find.call(list.options, function (option) {
         return option.value === value;
       });
+    }
+
+    function remember(option) {
+      chosen.value = option ? option.getAttribute("data-slug") : "";
+      chosen.disabled = !option;
     }
 
     function render(results) {
       var options = results.map(function (item) {
         var option = document.createElement("option");
         option.value = item.label;
+        option.setAttribute("data-slug", item.slug);
+        var details = [item.kind_label];
         if (item.postal_codes && item.postal_codes.length) {
-          option.textContent = item.postal_codes.slice(0, 3).join(" ");
+          details.push(item.postal_codes.slice(0, 3).join(" "));
         }
+        option.textContent = details.join(" · ");
         return option;
       });
       list.replaceChildren.apply(list, options);
@@ -70,8 +88,10 @@
     input.addEventListener("input", function () {
       window.clearTimeout(timer);
       var query = input.value.trim();
+      var picked = suggestion(input.value);
+      remember(picked);
       // Picking a suggestion also fires "input": nothing more to fetch then.
-      if (query.length < MIN_LENGTH || isSuggestion(input.value)) {
+      if (query.length < MIN_LENGTH || picked) {
         return;
       }
       timer = window.setTimeout(function () {

@@ -32,6 +32,7 @@ def test_map_click_fills_coordinates_and_submission_succeeds(
     page = browser_page
     page.goto("/initiatives/proposer/")
     assert_accessible(axe, page)
+    page.locator("summary", has_text="Placer sur la carte").click()
     page.wait_for_selector("#point-picker-map.leaflet-container")
     assert page.input_value("#id_latitude") == ""
     page.click("#point-picker-map", position={"x": 200, "y": 150})
@@ -87,6 +88,8 @@ def test_address_button_places_the_point(browser_page, geo, category, settings):
         page.fill("#id_address", "Rue de Siam")
         page.click('button:has-text("Placer depuis l\'adresse")')
         page.wait_for_selector("text=Adresse trouvée : Rue de Siam 29200 Brest")
+        # The point is placed: the folded map opens to show it.
+        assert page.is_visible("#point-picker-map")
         assert page.input_value("#id_latitude") == "48.390400"
         assert page.input_value("#id_longitude") == "-4.486100"
     finally:

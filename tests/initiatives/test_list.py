@@ -92,7 +92,9 @@ def test_unknown_place_is_reported_next_to_the_field(client, geo, make_initiativ
     body = response.content.decode()
     assert "Aucun territoire ne correspond à « Atlantide &lt;script&gt; »" in body
     assert 'value="Atlantide &lt;script&gt;"' in body
-    assert response.context["paginator"].count == 1
+    # Nothing listed under the error: the whole inventory would read as filtered.
+    assert response.context["paginator"].count == 0
+    assert "initiative trouvée" not in body
 
 
 def test_ambiguous_place_lists_the_candidates(client, geo):

@@ -102,13 +102,13 @@ def test_queue_lists_pending_oldest_first_with_proposals(
         created_at=newer.created_at.replace(year=2020)
     )
     elsewhere = {"commune": geo.lyon, "latitude": None, "longitude": None}
-    make_initiative(name="Déjà publiée", **elsewhere)
+    make_initiative(name="Fiche en ligne", **elsewhere)
     published = make_initiative(name="Fiche publiée", **elsewhere)
     ChangeProposal.objects.create(initiative=published, message="Horaires changés")
     client.force_login(moderator)
     html = client.get(QUEUE).content.decode()
     assert html.index("Ancienne") < html.index("Nouvelle")
-    assert "Déjà publiée" not in html
+    assert "Fiche en ligne" not in html
     assert "Horaires changés" in html
 
 
@@ -116,7 +116,7 @@ def test_queue_shows_likely_duplicates(client, moderator, make_initiative, geo):
     existing = make_initiative(
         name="Repair Café de Brest", latitude=None, longitude=None
     )
-    make_initiative(
+    submitted = make_initiative(
         name="repair cafe  de BREST",
         status=Initiative.Status.PENDING,
         latitude=None,
@@ -125,7 +125,7 @@ def test_queue_shows_likely_duplicates(client, moderator, make_initiative, geo):
     near = make_initiative(
         name="Tout autre nom", latitude=48.3900, longitude=-4.4900, commune=geo.quimper
     )
-    make_initiative(
+    bike = make_initiative(
         name="Atelier vélo",
         status=Initiative.Status.PENDING,
         latitude=48.3920,
@@ -141,10 +141,14 @@ def test_queue_shows_likely_duplicates(client, moderator, make_initiative, geo):
     )
     client.force_login(moderator)
     html = client.get(QUEUE).content.decode()
-    assert reverse("initiatives:moderate_initiative", args=[existing.pk]) in html
-    assert reverse("initiatives:moderate_initiative", args=[near.pk]) in html
-    assert reverse("initiatives:moderate_initiative", args=[far.pk]) not in html
-    assert reverse("initiatives:moderate_initiative", args=[other_kind.pk]) not in html
+    # Each likely duplicate links to the side-by-side comparison.
+    assert reverse("initiatives:compare", args=[submitted.pk, existing.pk]) in html
+    assert reverse("initiatives:compare", args=[bike.pk, near.pk]) in html
+    for pending_pk in (submitted.pk, bike.pk):
+        for other in (far, other_kind):
+            assert (
+                reverse("initiatives:compare", args=[pending_pk, other.pk]) not in html
+            )
 
 
 def test_duplicates_ignore_other_communes_and_rejected(make_initiative, geo):
@@ -187,8 +191,9 @@ def test_queue_query_count_is_constant(
     on the duplicate search (one candidate query for the whole page)."""
     _fill_queue(make_initiative, count)
     client.force_login(moderator)
-    # session, user, groups, 2 lists, 2 counts, duplicate candidates
-    with django_assert_num_queries(8):
+    # session, user, groups, sources for the filter, 2 pages, 2 counts,
+    # duplicate candidates
+    with django_assert_num_queries(9):
         response = client.get(QUEUE)
     assert response.status_code == 200
 
@@ -439,7 +444,12 @@ def test_history_query_count_is_constant(
     initiative = make_initiative()
     for number in range(count):
         actor = make_user("moderator", username=f"mod-{number}")
-        initiative.archive(by=actor, reason=f"raison {number}")
+        ModerationEvent.objects.create(
+            initiative=initiative,
+            action=ModerationEvent.Action.PROPOSAL_REJECTED,
+            actor=actor,
+            reason=f"raison {number}",
+        )
     viewer = make_user("moderator", username="viewer")
     client.force_login(viewer)
     # session, user, groups, initiative, events with actors and proposals

@@ -381,7 +381,9 @@ def test_search_endpoint_returns_ranked_labels(client, sample):
     ]
     assert results[1] == {
         "id": Territory.objects.get(code="93066").pk,
+        "slug": "saint-denis-93066",
         "label": "Saint-Denis (93)",
+        "kind_label": "Commune",
         "code": "93066",
         "kind": "commune",
         "postal_codes": ["93200", "93210", "93380"],
@@ -472,9 +474,9 @@ def test_field_lists_candidates_when_ambiguous(sample):
 
     assert not form.is_valid()
     assert form.errors["place"] == [
-        "Plusieurs territoires correspondent à « Saint-Denis » : Saint-Denis (974), "
-        "Saint-Denis (93), Saint-Denis (11). Recopiez celui que vous voulez, par "
-        "exemple « Saint-Denis (974) »."
+        "Plusieurs territoires correspondent à « Saint-Denis » : choisissez le bon "
+        "dans la liste sous le champ (Saint-Denis (974), Saint-Denis (93), "
+        "Saint-Denis (11))."
     ]
 
 
@@ -491,7 +493,8 @@ def test_field_shortens_long_candidate_lists(db, territory_file):
     message = form.errors["place"][0]
     # Homonyms in the same département are told apart by their INSEE code.
     assert "Kerville (29306), Kerville (29305), Kerville (29304)" in message
-    assert message.count("Kerville (") == 6  # five candidates and the example
+    assert message.count("Kerville (") == 5  # five candidates, then « … »
+    assert message.endswith("…).")
     assert "…" in message
 
 
