@@ -88,16 +88,24 @@ class WorkshopForm(NewEventMixin, forms.ModelForm):
 
 
 class SummaryImageForm(forms.Form):
+    """The summary diagram is optional: many syntheses have none, and a
+    workshop is published without it. What is required is said and checked:
+    a file when this form is sent, and a description with every image."""
+
     image = forms.FileField(
-        label=gettext_lazy("Image du schéma résumé"),
-        help_text=gettext_lazy("JPEG, PNG ou WebP, 5 Mo au plus."),
+        label=gettext_lazy("Image du schéma résumé (facultatif)"),
+        required=False,
+        help_text=gettext_lazy(
+            "JPEG, PNG ou WebP, 5 Mo au plus. Un atelier peut être publié sans schéma."
+        ),
         widget=forms.ClearableFileInput(
             attrs={"accept": "image/jpeg,image/png,image/webp"}
         ),
     )
     alt = forms.CharField(
-        label=gettext_lazy("Description du schéma"),
+        label=gettext_lazy("Description du schéma (obligatoire avec une image)"),
         max_length=2000,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy(
             "Ce que montre le schéma, en quelques phrases, pour qui ne peut pas le "
@@ -106,9 +114,23 @@ class SummaryImageForm(forms.Form):
     )
 
     def clean_image(self):
-        return process_uploaded_image(
-            self.cleaned_data["image"], max_bytes=SCHEMA_MAX_BYTES
-        )
+        image = self.cleaned_data["image"]
+        if not image:
+            raise forms.ValidationError(
+                _("Choisissez le fichier image du schéma à déposer.")
+            )
+        return process_uploaded_image(image, max_bytes=SCHEMA_MAX_BYTES)
+
+    def clean_alt(self):
+        alt = self.cleaned_data["alt"].strip()
+        if not alt:
+            raise forms.ValidationError(
+                _(
+                    "Décrivez le schéma : sans description, il est illisible pour "
+                    "qui ne peut pas le voir."
+                )
+            )
+        return alt
 
 
 class SectionForm(forms.ModelForm):
@@ -122,6 +144,14 @@ class SectionForm(forms.ModelForm):
 
     def clean_heading(self):
         return _one_line(self.cleaned_data["heading"])
+
+
+class SectionTextForm(SectionForm):
+    """A part's heading and text: the type is changed on demand, so the page
+    does not repeat an 18-choice list for every part."""
+
+    class Meta(SectionForm.Meta):
+        fields = ["heading", "text"]
 
 
 class ThemeForm(forms.ModelForm):
@@ -205,6 +235,19 @@ class PasteForm(NewEventMixin, forms.Form):
         required=False,
     )
     new_event = _new_event_field()
+    # Filled from the end of the first line (« … - Rennes, 12 mars 2025 ») when
+    # left empty, then shown for correction before saving.
+    starts_on = forms.DateField(
+        label=gettext_lazy("Date de l'atelier"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    territory = TerritoryField(
+        kinds=Territory.Kind.values,
+        required=False,
+        label=gettext_lazy("Territoire"),
+        help_text=gettext_lazy("Par exemple « Rennes (35) » ou « 35 »."),
+    )
 
     def clean_text(self):
         text = self.cleaned_data["text"]
@@ -220,7 +263,39 @@ class PasteForm(NewEventMixin, forms.Form):
             raise forms.ValidationError(
                 _("Le texte est vide : collez la synthèse de l'atelier.")
             )
+        try:
+            self._parsed = parsing.parse(text)
+        except parsing.ParseError:
+            raise forms.ValidationError(
+                _(
+                    "Le texte compte plus de %(max)s parties, thèmes et éléments, le "
+                    "maximum pour un atelier : découpez-le en plusieurs ateliers."
+                )
+                % {"max": parsing.MAX_ITEMS}
+            ) from None
         return text
 
     def parsed(self) -> parsing.Parsed:
-        return parsing.parse(self.cleaned_data["text"])
+        return self._parsed
+
+    def filled(self) -> "PasteForm":
+        """The same form with the empty title, date and territory taken from
+        what the first line gave, to be checked (and corrected) by the user."""
+        parsed = self.parsed()
+        data = self.data.copy()
+        recognised = {
+            "title": parsed.title if (parsed.place or parsed.date) else "",
+            "starts_on": parsed.date.isoformat() if parsed.date else "",
+            "territory": parsed.place,
+        }
+        changed = False
+        for name, value in recognised.items():
+            key = self.add_prefix(name)
+            if value and not (data.get(key) or "").strip():
+                data[key] = value[: getattr(self.fields[name], "max_length", None)]
+                changed = True
+        if not changed:
+            return self
+        form = PasteForm(data)
+        form.is_valid()
+        return form

@@ -44,6 +44,16 @@ class WorkshopQuerySet(LocatedQuerySet):
 
         return self if is_facilitator(user) else self.published()
 
+    def in_trash(self):
+        return self.filter(deleted_at__isnull=False)
+
+
+class WorkshopManager(models.Manager.from_queryset(WorkshopQuerySet)):
+    """Workshops not in the trash: what every page and query sees."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
 
 class Workshop(models.Model):
     """The synthesis of one workshop; its content lives in ordered sections."""
@@ -103,8 +113,13 @@ class Workshop(models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
     tags = TaggableManager(verbose_name=_("mots-clés"), blank=True)
+    # Set when a facilitator puts the workshop in the trash; purged after
+    # ATELIERS_TRASH_DAYS by `purge_workshops`.
+    deleted_at = models.DateTimeField(_("mis à la corbeille le"), null=True, blank=True)
 
-    objects = WorkshopQuerySet.as_manager()
+    objects = WorkshopManager()
+    # The trash included: slugs, restoration, purge.
+    all_objects = WorkshopQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("atelier")
@@ -137,6 +152,63 @@ class Workshop(models.Model):
     def unpublish(self) -> None:
         self.status = self.Status.DRAFT
         self.save(update_fields=["status", "updated_at"])
+
+    @property
+    def is_in_trash(self) -> bool:
+        return self.deleted_at is not None
+
+    def trash(self) -> None:
+        """Out of every page, back to draft: restoring never republishes."""
+        self.status = self.Status.DRAFT
+        self.deleted_at = timezone.now()
+        self.save(update_fields=["status", "deleted_at", "updated_at"])
+
+    def restore(self) -> None:
+        self.deleted_at = None
+        self.save(update_fields=["deleted_at", "updated_at"])
+
+
+class WorkshopChange(models.Model):
+    """One change to a workshop, by whom and when: its edit history."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Création")
+        IMPORTED = "imported", _("Import")
+        INFO = "info", _("Informations")
+        CONTENT = "content", _("Contenu")
+        IMAGE = "image", _("Schéma")
+        PUBLISHED = "published", _("Publication")
+        UNPUBLISHED = "unpublished", _("Retour en brouillon")
+        TRASHED = "trashed", _("Mise à la corbeille")
+        RESTORED = "restored", _("Restauration")
+
+    workshop = models.ForeignKey(
+        Workshop,
+        verbose_name=_("atelier"),
+        on_delete=models.CASCADE,
+        related_name="changes",
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The name at the time: the history stays readable if the account goes.
+    by_name = models.CharField(_("nom de l'auteur"), max_length=150, blank=True)
+    at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    summary = models.TextField(_("détail"), blank=True)
+
+    class Meta:
+        verbose_name = _("modification d'atelier")
+        verbose_name_plural = _("modifications d'ateliers")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.workshop_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
 
 
 class Section(models.Model):

@@ -8,6 +8,7 @@ No database: the paste preview, the `import_atelier` command and
 the fixtures all go through `parse()`.
 """
 
+import datetime
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -19,7 +20,10 @@ from observatoire.text import fold
 
 # A paste bigger than this is refused with a message rather than parsed: the
 # longest seed is 8 kB, a whole wiki page rarely reaches 100 kB.
-MAX_CHARS = 200_000
+MAX_CHARS = 100_000
+# Parts, themes and items per workshop: the richest seed has about 120; a workshop at
+# this cap still renders its public, edit and cross-workshop pages quickly.
+MAX_ITEMS = 1_000
 
 
 class SectionKind(models.TextChoices):
@@ -52,42 +56,116 @@ MAX_DEPTH = 8
 
 # Folded heading (lower case, no accents, punctuation as spaces) -> kind.
 _HEADING_PATTERNS = [
-    ("opportunites", r"(les )?opportunites?"),
-    ("vigilance", r"(les )?(points? de )?vigilances?"),
-    ("enjeux", r"(les )?enjeux?"),
-    ("a_enqueter", r"(les )?((elements?|points?|questions?|pistes?) )?a enqueter"),
-    ("questions", r"(les )?questions?( mises en debat| posees)?"),
-    ("synthese", r"(la )?synthese( de la session| de l atelier| des echanges)?"),
-    ("porteurs", r"(les )?porteu(r|rs|se|ses)|(les )?porteur es?"),
-    ("participants", r"(les )?participant(e|s|es)?|(les )?participant e s"),
+    (
+        "opportunites",
+        r"(les )?(opportunites?|leviers?( d action)?|atouts?|forces|points? forts?|"
+        r"points? positifs?|avantages|benefices|facteurs? de reussite|"
+        r"conditions? de reussite|potentiels?)",
+    ),
+    (
+        "vigilance",
+        r"(les )?((points? de )?vigilances?|points? d attention|risques?|freins?|"
+        r"alertes?|difficultes|obstacles?|limites|points? de blocage|blocages|"
+        r"menaces?|faiblesses|points? faibles|points? negatifs|a surveiller|"
+        r"precautions|mises? en garde|ecueils?|points? de tension|tensions)",
+    ),
+    (
+        "enjeux",
+        r"(les )?((grands |principaux )?enjeux?|defis?|problematiques?)",
+    ),
+    (
+        "a_enqueter",
+        r"(les )?((elements?|points?|questions?|pistes?|sujets?) )?a enqueter|"
+        r"(les )?((elements?|points?|questions?|sujets?|pistes?) )?"
+        r"a (creuser|approfondir|explorer|investiguer|eclaircir|documenter)|"
+        r"(les )?questions? (ouvertes|en suspens|de recherche|a suivre)|"
+        r"(les )?pistes? de recherche",
+    ),
+    (
+        "questions",
+        r"(les )?(questions?( mises en debat| posees| du debat| soulevees)?|"
+        r"questionnements?|interrogations?)",
+    ),
+    (
+        "synthese",
+        r"(la )?synthese( de la session| de l atelier| des echanges)?|"
+        r"(le )?resume|(en )?conclusions?|en bref|a retenir|"
+        r"ce qu il faut retenir|(les )?(points?|messages?|idees?) cles?|(le )?bilan",
+    ),
+    (
+        "porteurs",
+        r"(les )?porteu(r|rs|se|ses)( de l atelier| du projet)?|(les )?porteur es?",
+    ),
+    (
+        "participants",
+        r"(les )?participant(e|s|es)?|(les )?participant e s|(les )?presents|"
+        r"(les )?personnes presentes|liste des participant(e|s|es)?",
+    ),
     (
         "discussion",
         r"((les )?elements? (importants? )?de (la )?discussion|(la )?discussion|"
-        r"(les )?echanges)",
+        r"(les )?echanges|(les )?debats?|(le )?compte rendu|(les )?notes)",
     ),
-    ("idees", r"(les )?idees?( a creuser| a approfondir)?"),
+    (
+        "idees",
+        r"(les )?idees?( a creuser| a approfondir)?|"
+        r"(les )?pistes?( d actions?| de travail| de solutions?| a explorer)?|"
+        r"(les )?propositions?|(les )?recommandations?|(les )?preconisations?|"
+        r"(les )?perspectives?|(les )?suites? a donner|(les )?prochaines etapes",
+    ),
     ("presentation", r"(la )?presentation( de la session| de l atelier)?"),
-    ("coordination", r"(la )?coordination|coordinat(eur|eurs|rice|rices)"),
+    (
+        "coordination",
+        r"(la )?coordination|coordinat(eur|eurs|rice|rices)|(l )?animation|"
+        r"(les )?anima(teur|teurs|trice|trices)|(la )?facilitation",
+    ),
     (
         "programme",
         r"(la )?construction de (la session|l atelier)|(le )?programme|"
-        r"(le )?deroul(e|ement)( de la session| de l atelier)?",
+        r"(le )?deroul(e|ement)( de la session| de l atelier)?|(l )?ordre du jour",
     ),
     (
         "reponses",
         r"((les )?premiers )?elements? de reponses?|"
-        r"(les )?reponses?( apportees( par les groupes( de travail)?)?)?",
+        r"(les )?reponses?( apportees( par les groupes( de travail)?)?)?|"
+        r"(les )?pistes? de reponses?",
     ),
     ("etonnement", r"(le )?rapport d etonnement( et questions a suivre)?|etonnements?"),
-    ("ressources", r"(les )?ressources?( utiles)?|(les )?liens( utiles)?"),
+    (
+        "ressources",
+        r"(les )?ressources?( utiles)?|(les )?liens( utiles)?|(la )?bibliographie|"
+        r"(les )?references|pour aller plus loin|(les )?documents?( utiles)?",
+    ),
     ("schema", r"(le )?schema( resume| de synthese)?"),
 ]
 _HEADINGS = [(kind, re.compile(rf"(?:{p})")) for kind, p in _HEADING_PATTERNS]
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _WIKI_HEADING = re.compile(r"^(={1,6})(.*)$")
-_BULLET = re.compile(r"^([•\-*–—◦▪‣·o])\s+(\S.*)$")
-_NUMBERED = re.compile(r"^(\d{1,3})\s*(?:[.)]|\s-)\s+(\S.*)$")
+# Bullets: typographic, Markdown (-, *, +), emoji and arrows (⚠️ ✅ 👉 ➡️ →),
+# each optionally followed by a task-list box ("- [ ]", "- [x]").
+_BULLET = re.compile(
+    r"^([•\-*+–—◦▪‣·o►▸▹]|[\u2190-\u21ff\u2600-\u27bf\u2b00-\u2bff"
+    r"\U0001f300-\U0001faff]\ufe0f?)(?:\s+\[[ xX]\])?\s+(\S.*)$"
+)
+_LEADING_EMOJI = re.compile(
+    r"^(?:[\u2190-\u21ff\u2600-\u27bf\u2b00-\u2bff\U0001f300-\U0001faff]"
+    r"\ufe0f?\s*)+"
+)
+_EMOJI_BULLET = re.compile(
+    r"^[\u2190-\u21ff\u2600-\u27bf\u2b00-\u2bff\U0001f300-\U0001faff]"
+)
+# What decorates a heading without being part of its name: emphasis marks,
+# emoji, numbering ("1.", "II.", "a)"), so "**⚠️ II. RISQUES :**" reads "risques".
+_DECORATION = re.compile(
+    r"^(?:[\W_]*?)(?:(?:\d{1,3}|[IVXLC]{1,7}|[a-zA-Z])\s*(?:[.)]|\s-)\s+)?(?=\w)"
+)
+# Theme numbering: 1. 2) 3 -, roman I. II) and lettered a) b. as Word writes them.
+_NUMBERED = re.compile(
+    r"^(\d{1,3}|[IVXLC]{1,7}|[ivx]{1,6}|[a-zA-Z])\s*(?:[.)]|\s-)\s+(\S.*)$"
+)
+# Markdown or wiki emphasis around a whole line ("**1. Thème**", "__X__", "''X''").
+_EMPHASIS = re.compile(r"^(\*\*|__|\*|_|''+)(\S(?:.*\S)?)\1$")
 _INLINE = re.compile(r"^([^:]{2,60}?)\s*:\s*(\S.*)$")
 _TITLE_PREFIX = re.compile(r"^titre\s*:\s*(\S.*)$", re.IGNORECASE)
 _PEOPLE_SPLIT = re.compile(r"\s*(?:,|;|\n|\bet\b|&)\s*")
@@ -145,6 +223,21 @@ class Section:
 class Parsed:
     title: str
     sections: list[Section] = field(default_factory=list)
+    # Read off the end of the first line ("… - Rennes, 12 mars 2025"); not in
+    # the JSON contract: they fill the workshop's own fields.
+    place: str = ""
+    date: datetime.date | None = None
+    date_text: str = ""
+
+    @property
+    def item_count(self) -> int:
+        """Parts, themes and items, at every depth: what MAX_ITEMS caps."""
+        count = 0
+        for section in self.sections:
+            count += 1 + len(section.groups) + sum(1 for _ in walk(section.items))
+            for group in section.groups:
+                count += sum(1 for _ in walk(group.items))
+        return count
 
     @property
     def people(self) -> dict[str, list[str]]:
@@ -190,8 +283,22 @@ def walk(items: list[Item]):
 
 
 def split_people(text: str) -> list[str]:
-    """ "A, B et C" or one name a line -> ["A", "B", "C"]."""
-    return [name for name in _PEOPLE_SPLIT.split(text) if name.strip()]
+    """ "A, B et C" or one name a line -> ["A", "B", "C"]; separators inside
+    brackets do not split ("14 personnes (élus, associations)" is one entry)."""
+    names, start, depth = [], 0, 0
+    depths = []
+    for char in text:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}" and depth:
+            depth -= 1
+        depths.append(depth)
+    for match in _PEOPLE_SPLIT.finditer(text):
+        if depths[match.start()] == 0 and match.end() > match.start():
+            names.append(text[start : match.start()])
+            start = match.end()
+    names.append(text[start:])
+    return [name.strip() for name in names if name.strip()]
 
 
 def section_people(section: Section) -> list[str]:
@@ -204,14 +311,33 @@ def section_people(section: Section) -> list[str]:
     return names
 
 
+# Words that qualify a heading without changing its kind ("Risques identifiés",
+# "Principaux leviers", "Enjeux de l'atelier").
+_QUALIFIERS = re.compile(
+    r"^(?:(?:les|des|nos|quelques|principaux|principales|grands|grandes|"
+    r"autres) )+|"
+    r"(?: (?:identifie|releve|repere|exprime|evoque|souleve|retenu|principal)"
+    r"(?:e|s|es|aux|ales)?| (?:de|du|des) (?:l atelier|la session|groupe|"
+    r"participants|echanges|debats?)| \d{1,2})+$"
+)
+
+
+def heading_key(heading: str) -> str:
+    """A heading as compared: no emphasis, emoji, numbering, accents, case or
+    trailing colon ("**1. OPPORTUNITES :**" -> "opportunites")."""
+    text = _DECORATION.sub("", _unemphasised(heading.strip()), count=1)
+    return fold(text)
+
+
 def classify(heading: str) -> str | None:
     """Kind of a heading text, or None when it is not a known heading."""
-    key = fold(heading)
-    if not key:
+    key = heading_key(heading)
+    if not key or len(key) > 80:
         return None
-    for kind, pattern in _HEADINGS:
-        if pattern.fullmatch(key):
-            return kind
+    for candidate in (key, _QUALIFIERS.sub("", key)):
+        for kind, pattern in _HEADINGS:
+            if pattern.fullmatch(candidate):
+                return kind
     return None
 
 
@@ -262,29 +388,48 @@ def _marked(line: str) -> tuple[int, str] | None:
     return None
 
 
+def _unemphasised(line: str) -> str:
+    """The line without emphasis marks around all of it (up to three layers)."""
+    for _layer in range(3):
+        emphasis = _EMPHASIS.match(line)
+        if not emphasis:
+            break
+        line = emphasis.group(2).strip()
+    return line
+
+
+def _display_heading(text: str) -> str:
+    """A heading as shown: no emphasis, leading emoji or trailing colon."""
+    text = _strip_colon(_unemphasised(text.strip()))
+    bare = _LEADING_EMOJI.sub("", text)
+    return _strip_colon(_unemphasised(bare)) or text
+
+
 def _heading(line: str) -> tuple[str, str, str] | None:
     """(kind, heading, inline text) when the line opens a section."""
     marked = _marked(line)
     if marked and _strip_colon(marked[1]):
-        heading = _strip_colon(marked[1])
+        heading = _display_heading(marked[1]) or _strip_colon(marked[1])
         return classify(heading) or "autre", heading, ""
     bullet = _BULLET.match(line)
     if bullet:
         # "• Présentation :" is a heading dressed as a bullet; the colon tells.
+        # An emoji ("⚠️ Risques") decorates a heading without needing one.
         text = bullet.group(2)
-        if _has_colon(text):
+        if _has_colon(text) or _EMOJI_BULLET.match(line):
             kind = classify(_strip_colon(text))
             if kind:
-                return kind, _strip_colon(text), ""
+                return kind, _display_heading(text), ""
         return None
     kind = classify(_strip_colon(line))
     if kind:
-        return kind, _strip_colon(line), ""
-    inline = _INLINE.match(line)
+        return kind, _display_heading(line), ""
+    inline = _INLINE.match(_unemphasised(line))
     if inline:
         kind = classify(inline.group(1))
         if kind:
-            return kind, inline.group(1).strip(), inline.group(2).strip()
+            heading = _display_heading(inline.group(1))
+            return kind, heading, _unemphasised(inline.group(2).strip())
     return None
 
 
@@ -298,10 +443,88 @@ def _title(line: str) -> str | None:
         return marked[1]
     heading = _heading(line)
     if heading is None:
-        return line
+        return _unemphasised(line)
     if heading[0] == "autre":
         return heading[1]
     return None
+
+
+_MONTHS = {
+    "janvier": 1, "janv": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3,
+    "avril": 4, "avr": 4, "mai": 5, "juin": 6, "juillet": 7, "juil": 7,
+    "aout": 8, "septembre": 9, "sept": 9, "octobre": 10, "oct": 10,
+    "novembre": 11, "nov": 11, "decembre": 12, "dec": 12,
+}  # fmt: skip
+_MONTH = (
+    r"(?P<month>janvier|janv\.?|f[ée]vrier|f[ée]vr?\.?|mars|avril|avr\.?|mai|juin|"
+    r"juillet|juil\.?|ao[uû]t|septembre|sept\.?|octobre|oct\.?|novembre|nov\.?|"
+    r"d[ée]cembre|d[ée]c\.?)"
+)
+_WEEKDAY = r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?"
+# A date ending the first line, with what attaches it ("le", "du", a comma…).
+_TRAILING_DATE = re.compile(
+    r"(?P<lead>\s*[,(|:–—-]\s*|\s+)(?P<text>(?:(?P<word>le|du|en)\s+)?"
+    r"(?:"
+    + _WEEKDAY
+    + r"(?P<day>\d{1,2})(?:er)?\s+"
+    + _MONTH
+    + r"(?:\s+(?P<year>\d{4}))?"
+    r"|(?P<month_only>" + _MONTH.replace("?P<month>", "?:") + r")\s+(?P<myear>\d{4})"
+    r"|" + _WEEKDAY + r"(?P<d>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<y>\d{4}|\d{2})"
+    r"|(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})))\s*\)?\s*$",
+    re.IGNORECASE,
+)
+# Where a place ends the rest of the title: " - Rennes", ", Rennes", " à Rennes".
+_PLACE_SEPARATOR = re.compile(r"\s+[-–—|]\s+|\s*,\s+|\s+à\s+|\s*\(\s*")
+_PLACE = re.compile(r"[A-ZÀ-Ý][\w'’\- ]{1,48}")
+
+
+def _date_of(match: re.Match, today: datetime.date) -> datetime.date | None:
+    try:
+        if match["iy"]:
+            return datetime.date(int(match["iy"]), int(match["im"]), int(match["id"]))
+        if match["d"]:
+            year = int(match["y"])
+            year = year + 2000 if year < 100 else year
+            return datetime.date(year, int(match["m"]), int(match["d"]))
+        month = _MONTHS[fold(match["month"] or match["month_only"]).split()[0]]
+        if match["month_only"]:
+            return datetime.date(int(match["myear"]), month, 1)
+        # "12 mars" without a year: this year, shown to be checked.
+        year = int(match["year"]) if match["year"] else today.year
+        return datetime.date(year, month, int(match["day"]))
+    except (ValueError, KeyError):
+        return None
+
+
+def split_title(
+    line: str, *, today: datetime.date | None = None
+) -> tuple[str, str, datetime.date | None, str]:
+    """(title, place, date, date as typed) of a first line such as
+    « Atelier 3 - Tiers-lieux - Rennes, 12 mars 2025 »; the place is only read
+    next to a date (« Rennes, 12 mars », « Rennes le 12/03/2025 »)."""
+    # Only the end of the line: a search over a long run of spaces would be
+    # quadratic, and a date with what attaches it is well under 80 characters.
+    offset = max(0, len(line) - 80)
+    match = _TRAILING_DATE.search(line[offset:])
+    if not match:
+        return line, "", None, ""
+    date = _date_of(match, today or datetime.date.today())
+    head = line[: offset + match.start()].rstrip()
+    if date is None or not head.strip(" ,-–—|:("):
+        return line, "", None, ""
+    lead = match["lead"].strip()
+    title = head.rstrip(" ,-–—|:(")
+    place = ""
+    if lead == "," or (match["word"] or "").lower() == "le":
+        start = max(0, len(title) - 80)
+        parts = list(_PLACE_SEPARATOR.finditer(title[start:]))
+        if parts:
+            candidate = title[start + parts[-1].end() :].strip()
+            rest = title[: start + parts[-1].start()].rstrip(" ,-–—|:(")
+            if rest and _PLACE.fullmatch(candidate) and len(candidate.split()) <= 5:
+                title, place = rest, candidate
+    return title, place, date, match["text"].strip().rstrip(")").strip()
 
 
 class _Builder:
@@ -310,8 +533,10 @@ class _Builder:
         self.section: Section | None = None
         self.group: Group | None = None
         self.stack: list[tuple[int, Item]] = []
+        self.count = 0
 
     def open_section(self, kind: str, heading: str) -> Section:
+        self.count_one()
         self.section = Section(kind=kind, heading=heading)
         self.sections.append(self.section)
         self.group = None
@@ -324,13 +549,25 @@ class _Builder:
             self.open_section("autre", "")
         return self.section
 
+    def count_one(self) -> None:
+        self.count += 1
+        if self.count > MAX_ITEMS:
+            # Stop early: a 100 kB paste of "- a" is 25,000 items.
+            raise ParseError(
+                f"Le texte contient plus de {MAX_ITEMS} parties, thèmes et "
+                f"éléments ; un atelier en compte {MAX_ITEMS} au plus. Découpez "
+                "la synthèse en plusieurs ateliers."
+            )
+
     def open_group(self, title: str) -> None:
+        self.count_one()
         section = self.current_section()
         self.group = Group(title=title)
         section.groups.append(self.group)
         self.stack = []
 
     def add_item(self, indent: int, text: str) -> None:
+        self.count_one()
         container = self.group.items if self.group else self.current_section().items
         item = Item(text=text)
         while self.stack and (
@@ -352,9 +589,9 @@ class _Builder:
             self.add_item(indent, text)
 
 
-def parse(text: str) -> Parsed:
+def parse(text: str, *, today: datetime.date | None = None) -> Parsed:
     """Recognise the structure of a pasted synthesis. Raises ParseError only
-    when the text is larger than MAX_CHARS."""
+    when the text is larger than MAX_CHARS or holds more than MAX_ITEMS."""
     if len(text) > MAX_CHARS:
         raise ParseError(
             f"Le texte fait {len(text)} caractères ; la limite est de "
@@ -363,6 +600,7 @@ def parse(text: str) -> Parsed:
     lines = clean(text).split("\n")
     builder = _Builder()
     title = None
+    place, date, date_text = "", None, ""
     for raw in lines:
         line = raw.strip()
         if not line:
@@ -370,6 +608,7 @@ def parse(text: str) -> Parsed:
         if title is None:
             title = _title(line)
             if title is not None:
+                title, place, date, date_text = split_title(title, today=today)
                 continue
             title = ""
         indent = _indent(raw)
@@ -380,9 +619,14 @@ def parse(text: str) -> Parsed:
             if inline:
                 section.text_lines.append(inline)
             continue
-        numbered = _NUMBERED.match(line)
+        # "**1. Thème** :" as much as "**1. Thème :**".
+        bare = (
+            _unemphasised(_strip_colon(line)) if line.startswith(("**", "__")) else line
+        )
+        numbered = _NUMBERED.match(bare)
         if numbered and indent == 0:
-            builder.open_group(_strip_colon(numbered.group(2)) or numbered.group(2))
+            theme = _display_heading(numbered.group(2))
+            builder.open_group(theme or numbered.group(2))
             continue
         bullet = _BULLET.match(line)
         if bullet:
@@ -391,7 +635,13 @@ def parse(text: str) -> Parsed:
             builder.add_item(indent, numbered.group(2).strip())
         else:
             builder.add_plain(indent, line)
-    return Parsed(title=title or "", sections=builder.sections)
+    return Parsed(
+        title=title or "",
+        sections=builder.sections,
+        place=place,
+        date=date,
+        date_text=date_text,
+    )
 
 
 def to_markdown(data: dict) -> str:

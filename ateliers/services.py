@@ -1,16 +1,20 @@
 """Workflows of the ateliers: import from text, structure editing, export."""
 
+import datetime
 import json
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
 from ateliers import parsing
-from ateliers.models import Event, Item, Section, Theme, Workshop
+from ateliers.models import Event, Item, Section, Theme, Workshop, WorkshopChange
 from observatoire.images import ProcessedImage, delete_on_commit
 from observatoire.models import Territory
 from observatoire.text import unique_slug
@@ -26,14 +30,78 @@ RESERVED_SLUGS = {
     "opportunites",
     "enjeux",
     "a-enqueter",
+    "corbeille",
 }
 
 
 def workshop_slug(title: str) -> str:
     """A free slug for a new workshop, never one of the fixed paths."""
+    # The trash included: a restored workshop must get its address back.
     return unique_slug(
-        Workshop.objects.all(), title, fallback="atelier", reserved=RESERVED_SLUGS
+        Workshop.all_objects.all(), title, fallback="atelier", reserved=RESERVED_SLUGS
     )
+
+
+def workshop_log(*, workshop: Workshop, by, action: str, summary: str = "") -> None:
+    """One line of the workshop's edit history."""
+    user = by if by is not None and by.is_authenticated else None
+    WorkshopChange.objects.create(
+        workshop=workshop,
+        by=user,
+        by_name=(user.get_full_name() or user.get_username()) if user else "",
+        action=action,
+        summary=summary[:2000],
+    )
+
+
+@transaction.atomic
+def workshop_trash(*, workshop: Workshop, by) -> None:
+    """Into the trash (unpublished), restorable for ATELIERS_TRASH_DAYS."""
+    workshop.trash()
+    workshop_log(workshop=workshop, by=by, action=WorkshopChange.Action.TRASHED)
+
+
+@transaction.atomic
+def workshop_restore(*, workshop: Workshop, by) -> None:
+    workshop.restore()
+    workshop_log(workshop=workshop, by=by, action=WorkshopChange.Action.RESTORED)
+
+
+def trash_days() -> int:
+    return settings.ATELIERS_TRASH_DAYS
+
+
+@transaction.atomic
+def workshops_purge(*, now: datetime.datetime | None = None, dry_run: bool = False):
+    """Delete for good the workshops in the trash for longer than the delay;
+    the titles of those purged (or that would be)."""
+    limit = (now or timezone.now()) - datetime.timedelta(days=trash_days())
+    expired = Workshop.all_objects.filter(deleted_at__lt=limit)
+    titles = list(expired.order_by("deleted_at").values_list("title", flat=True))
+    if not dry_run:
+        for workshop in expired:
+            delete_on_commit(workshop.summary_image)
+        expired.delete()
+    return titles
+
+
+def workshop_item_count(workshop: Workshop) -> int:
+    return (
+        workshop.sections.count()
+        + Item.objects.filter(section__workshop=workshop).count()
+        + Theme.objects.filter(section__workshop=workshop).count()
+    )
+
+
+def _check_cap(workshop: Workshop) -> None:
+    if workshop_item_count(workshop) >= parsing.MAX_ITEMS:
+        raise ValidationError(
+            gettext(
+                "Cet atelier compte déjà %(max)s parties, thèmes et éléments, le "
+                "maximum : créez un autre atelier pour la suite."
+            )
+            % {"max": parsing.MAX_ITEMS}
+        )
 
 
 @transaction.atomic
@@ -60,15 +128,27 @@ def workshop_save(
     event: Event | None = None,
     new_event: str = "",
     by=None,
+    changed: list[str] | None = None,
 ) -> Workshop:
     """Save a workshop from the facilitators' form: its event (created if only
-    named), a free slug and its author if it is new, its tags."""
+    named), a free slug and its author if it is new, its tags; `changed` (the
+    labels of the fields that changed) goes to the edit history."""
     workshop.event = _event(event, new_event)
-    if workshop.pk is None:
+    created = workshop.pk is None
+    if created:
         workshop.slug = workshop_slug(workshop.title)
         workshop.created_by = by
     workshop.save()
     workshop.tags.set(tags)
+    if created:
+        workshop_log(workshop=workshop, by=by, action=WorkshopChange.Action.CREATED)
+    elif changed:
+        workshop_log(
+            workshop=workshop,
+            by=by,
+            action=WorkshopChange.Action.INFO,
+            summary=", ".join(changed),
+        )
     return workshop
 
 
@@ -150,6 +230,57 @@ def workshop_create_from_parsed(
         **fields,
     )
     workshop_fill(workshop=workshop, parsed=parsed)
+    workshop_log(
+        workshop=workshop,
+        by=by,
+        action=WorkshopChange.Action.IMPORTED,
+        summary=gettext("%(count)s éléments et thèmes") % {"count": parsed.item_count},
+    )
+    return workshop
+
+
+def workshop_import_match(*, parsed: parsing.Parsed) -> Workshop | None:
+    """The workshop an import of `parsed` would duplicate: same title, as
+    `workshop_create_from_parsed` would store it (the trash left out: what is
+    deleted is not duplicated)."""
+    title = (parsed.title or "").strip()
+    if not title:
+        return None
+    if len(title) > TITLE_MAX:
+        title = title[: TITLE_MAX - 1] + "…"
+    return Workshop.objects.filter(title=title).order_by("pk").first()
+
+
+def territory_from_place(place: str) -> Territory | None:
+    """The one territory a place name designates, or None (unknown, ambiguous)."""
+    if not place:
+        return None
+    from observatoire.fields import TerritoryField
+
+    candidates = TerritoryField(kinds=Territory.Kind.values).candidates(place)
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def workshop_same_content(workshop: Workshop, parsed: parsing.Parsed) -> bool:
+    """Whether `workshop` already holds exactly what `parsed` recognised."""
+    return workshop_as_dict(workshop)["sections"] == parsed.as_dict()["sections"]
+
+
+@transaction.atomic
+def workshop_replace_content(
+    *, workshop: Workshop, parsed: parsing.Parsed, by=None
+) -> Workshop:
+    """Re-import in place: same workshop, same address, new content."""
+    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    workshop_fill(workshop=workshop, parsed=parsed)
+    workshop.save(update_fields=["updated_at"])
+    workshop_log(
+        workshop=workshop,
+        by=by,
+        action=WorkshopChange.Action.IMPORTED,
+        summary=gettext("Contenu remplacé par un nouvel import (%(count)s éléments)")
+        % {"count": parsed.item_count},
+    )
     return workshop
 
 
@@ -192,7 +323,7 @@ def load_tree(sections) -> list[Section]:
     sections = list(sections)
     by_section = {s.pk: s for s in sections}
     themes = Theme.objects.filter(section__in=sections)
-    items = Item.objects.filter(section__in=sections).prefetch_related("tags")
+    items = Item.objects.filter(section__in=sections)
     by_theme = {}
     for section in sections:
         section.theme_list, section.item_list = [], []
@@ -204,6 +335,7 @@ def load_tree(sections) -> list[Section]:
     by_item = {item.pk: item for item in items}
     for item in items:
         item.child_list = []
+    _load_tags(by_item, Item.objects.filter(section__in=sections).values("pk"))
     for item in items:
         if item.parent_id:
             by_item[item.parent_id].child_list.append(item)
@@ -212,6 +344,30 @@ def load_tree(sections) -> list[Section]:
         else:
             by_section[item.section_id].item_list.append(item)
     return sections
+
+
+def _load_tags(by_item: dict[int, Item], item_ids: QuerySet) -> None:
+    """Fill each item's `tags.all()` with one query. taggit's own prefetch
+    builds a queryset per item: 2.5 s for a workshop at MAX_ITEMS."""
+    tags = {pk: [] for pk in by_item}
+    links = TaggedItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(Item),
+        object_id__in=item_ids,
+    ).select_related("tag")
+    for link in links.order_by("tag__name"):
+        if link.object_id in tags:
+            tags[link.object_id].append(link.tag)
+    # What Django's prefetch_related stores: a queryset already evaluated; one
+    # shared empty one for the (many) items without tags.
+    empty = Tag.objects.none()
+    list(empty)
+    for pk, item in by_item.items():
+        cached = empty
+        if tags[pk]:
+            cached = Tag.objects.all()
+            cached._result_cache = tags[pk]
+            cached._prefetch_done = True
+        item._prefetched_objects_cache = {"tags": cached}
 
 
 def workshop_tree(workshop: Workshop) -> list[Section]:
@@ -295,6 +451,8 @@ def object_move(*, obj: Section | Theme | Item, direction: str) -> None:
 
 @transaction.atomic
 def section_add(*, workshop: Workshop, kind: str, heading: str, text: str) -> Section:
+    """A new last part; ValidationError when the workshop is at MAX_ITEMS."""
+    _check_cap(workshop)
     return Section.objects.create(
         workshop=workshop,
         kind=kind,
@@ -306,6 +464,8 @@ def section_add(*, workshop: Workshop, kind: str, heading: str, text: str) -> Se
 
 @transaction.atomic
 def theme_add(*, section: Section, title: str) -> Theme:
+    """A new last theme; ValidationError when the workshop is at MAX_ITEMS."""
+    _check_cap(section.workshop)
     return Theme.objects.create(
         section=section, title=title, position=_next_position(section.themes.all())
     )
@@ -315,13 +475,15 @@ def theme_add(*, section: Section, title: str) -> Theme:
 def item_add(
     *, inside: Section | Theme | Item, text: str, tags: list[str] | None = None
 ) -> Item:
-    """A new last item of a section's list, a theme's, or an item's sub-items."""
+    """A new last item of a section's list, a theme's, or an item's sub-items;
+    ValidationError when the workshop is at MAX_ITEMS."""
     if isinstance(inside, Item):
         section, theme, parent = inside.section, inside.theme, inside
     elif isinstance(inside, Theme):
         section, theme, parent = inside.section, inside, None
     else:
         section, theme, parent = inside, None, None
+    _check_cap(section.workshop)
     siblings = Item.objects.filter(section=section, theme=theme, parent=parent)
     item = Item.objects.create(
         section=section,

@@ -29,6 +29,8 @@ urlpatterns = [
     path("nouveau/", views.workshop_create, name="create"),
     path("importer/", views.workshop_import, name="import"),
     path("importer/apercu/", views.workshop_import_preview, name="import_preview"),
+    path("corbeille/", views.workshop_trash_list, name="trash"),
+    path("corbeille/<int:pk>/restaurer/", views.workshop_restore, name="restore"),
     path(
         "points-de-vigilance/",
         views.GatheredView.as_view(gathered="vigilance"),
@@ -54,6 +56,7 @@ urlpatterns = [
     path("<slug:slug>/markdown/", views.workshop_markdown, name="markdown"),
     path("<slug:slug>/modifier/", views.workshop_edit, name="edit"),
     path("<slug:slug>/publication/", views.workshop_publish, name="publish"),
+    path("<slug:slug>/supprimer/", views.workshop_delete, name="delete"),
     path("<slug:slug>/schema/", views.workshop_image, name="image"),
     path("<slug:slug>/sections/ajouter/", views.section_add, name="section_add"),
     path(

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,11 +14,12 @@ from ateliers.forms import (
     ItemForm,
     PasteForm,
     SectionForm,
+    SectionTextForm,
     SummaryImageForm,
     ThemeForm,
     WorkshopForm,
 )
-from ateliers.models import Event, Item, Section, Theme, Workshop
+from ateliers.models import Event, Item, Section, Theme, Workshop, WorkshopChange
 from observatoire import registry, uploads
 from observatoire.models import Territory
 from observatoire.roles import ANIMATION, is_facilitator, role_required
@@ -168,8 +170,12 @@ class WorkshopDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         sections = services.workshop_tree(self.object)
+        # Porteurs, participants, coordination: shown once with the workshop's
+        # facts, not as numbered parts nor in the table of contents.
+        people = [s for s in sections if _only_people(s)]
         context.update(
-            sections=sections,
+            sections=[s for s in sections if not _only_people(s)],
+            people_sections=people,
             has_schema_section=any(s.kind == "schema" for s in sections),
             # Other workshops' items are not "another part" of the observatory.
             related=[
@@ -180,6 +186,15 @@ class WorkshopDetailView(DetailView):
             can_edit=is_facilitator(self.request.user),
         )
         return context
+
+
+def _only_people(section) -> bool:
+    return (
+        section.lists_people
+        and bool(section.people)
+        and not section.item_list
+        and not section.theme_list
+    )
 
 
 @require_GET
@@ -220,13 +235,18 @@ def workshop_import(request):
     parsed = None
     if request.method == "POST" and form.is_valid():
         parsed = form.parsed()
-        if request.POST.get("action") == "save":
+        # The title, date and place the first line gave fill the empty fields;
+        # a place that names no single territory stops here, shown to correct.
+        form = form.filled()
+        if request.POST.get("action") == "save" and form.is_valid():
             workshop = services.workshop_create_from_parsed(
                 parsed=parsed,
                 title=form.cleaned_data["title"],
                 event=form.cleaned_data["event"],
                 new_event=form.cleaned_data["new_event"],
                 by=request.user,
+                starts_on=form.cleaned_data["starts_on"],
+                territory=form.cleaned_data["territory"],
             )
             messages.success(
                 request,
@@ -239,6 +259,7 @@ def workshop_import(request):
         {
             "form": form,
             "parsed": parsed.as_dict() if parsed else None,
+            "recognised": parsed,
             "max_chars": f"{parsing.MAX_CHARS:,}".replace(",", "\u202f"),
         },
     )
@@ -252,11 +273,23 @@ def workshop_import_preview(request):
     context = {"form": form, "parsed": None}
     if form.is_valid():
         context["parsed"] = form.parsed().as_dict()
+        context["recognised"] = form.parsed()
     return render(request, "ateliers/includes/import_preview.html", context)
 
 
 def _editable(slug) -> Workshop:
     return get_object_or_404(Workshop, slug=slug)
+
+
+def _log(request, workshop, action, summary=""):
+    services.workshop_log(
+        workshop=workshop, by=request.user, action=action, summary=summary
+    )
+
+
+def _pk_param(request, name) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
 
 
 @facilitator_required
@@ -270,6 +303,8 @@ def workshop_edit(request, slug):
             tags=form.cleaned_data["tags"],
             event=form.cleaned_data["event"],
             new_event=form.cleaned_data["new_event"],
+            by=request.user,
+            changed=[str(form.fields[name].label) for name in form.changed_data],
         )
         messages.success(request, _("Informations de l'atelier enregistrées."))
         return redirect("ateliers:edit", slug=workshop.slug)
@@ -277,16 +312,34 @@ def workshop_edit(request, slug):
         # Validation wrote the rejected values on the instance: show the saved ones.
         workshop = _editable(slug)
     sections = services.workshop_tree(workshop)
+    # The page stays light whatever the size of the workshop: the type list of
+    # one part, the move list and the sub-item form of one item, only when asked.
+    # A workshop at MAX_ITEMS gives a 1.7 MB page in 4 s with a form per item:
+    # items and themes are rows, and the one asked for ("?element=12") gets
+    # its form, its move list ("&deplacer=1") and its sub-item form.
+    open_section = _pk_param(request, "partie")
+    kind_of = _pk_param(request, "type")
+    edited_item = _pk_param(request, "element")
+    edited_theme = _pk_param(request, "theme")
+    targets = []
     for section in sections:
-        section.form = _form("section", section)
+        section.form = _form("section", section, full=section.pk == kind_of)
         section.new_theme_form = _form("theme", parent=("section", section))
         section.new_item_form = _form("item", parent=("section", section))
+        section.is_open = section.pk in (open_section, kind_of) or len(sections) == 1
         for theme in section.theme_list:
-            theme.form = _form("theme", theme)
-            theme.new_item_form = _form("item", parent=("theme", theme))
+            if theme.pk == edited_theme:
+                section.is_open = True
+                theme.form = _form("theme", theme)
+                theme.new_item_form = _form("item", parent=("theme", theme))
         for item in _all_items(section):
-            item.form = _form("item", item)
-            item.new_item_form = _form("item", parent=("item", item))
+            if item.pk == edited_item:
+                section.is_open = True
+                item.form = _form("item", item)
+                item.new_item_form = _form("item", parent=("item", item))
+                if request.GET.get("deplacer"):
+                    item.show_move = True
+                    targets = _targets(sections)
     return render(
         request,
         "ateliers/workshop_edit.html",
@@ -296,7 +349,10 @@ def workshop_edit(request, slug):
             "sections": sections,
             "new_section_form": SectionForm(prefix="new"),
             "image_form": SummaryImageForm(),
-            "targets": _targets(sections),
+            "targets": targets,
+            "changes": workshop.changes.all()[:50],
+            "trash_days": services.trash_days(),
+            "max_items": parsing.MAX_ITEMS,
         },
     )
 
@@ -311,9 +367,21 @@ def _all_items(section):
         stack += item.child_list
 
 
-def _back(workshop, anchor=""):
+def _back(workshop, anchor="", section=None, obj=None):
+    """Back to the editor, on `anchor`, with the part that holds it unfolded
+    and the item or theme `obj` still open for editing."""
     url = reverse("ateliers:edit", args=[workshop.slug])
+    if isinstance(obj, Item):
+        url += f"?element={obj.pk}"
+    elif isinstance(obj, Theme):
+        url += f"?theme={obj.pk}"
+    elif section is not None:
+        url += f"?partie={section.pk}"
     return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+def _section_of(obj):
+    return obj if isinstance(obj, Section) else obj.section
 
 
 def _report_errors(request, form):
@@ -329,10 +397,49 @@ def workshop_publish(request, slug):
     workshop = _editable(slug)
     if request.POST.get("action") == "unpublish":
         workshop.unpublish()
+        _log(request, workshop, WorkshopChange.Action.UNPUBLISHED)
         messages.success(request, _("L'atelier est repassé en brouillon."))
     else:
         workshop.publish()
+        _log(request, workshop, WorkshopChange.Action.PUBLISHED)
         messages.success(request, _("L'atelier est publié."))
+    return _back(workshop)
+
+
+@facilitator_required
+@require_POST
+def workshop_delete(request, slug):
+    """Into the trash: restorable by any facilitator for ATELIERS_TRASH_DAYS."""
+    workshop = _editable(slug)
+    services.workshop_trash(workshop=workshop, by=request.user)
+    messages.success(
+        request,
+        _(
+            "« %(title)s » est dans la corbeille : vous pouvez le restaurer pendant "
+            "%(days)s jours."
+        )
+        % {"title": workshop.title, "days": services.trash_days()},
+    )
+    return redirect("ateliers:trash")
+
+
+@facilitator_required
+@require_GET
+def workshop_trash_list(request):
+    workshops = Workshop.all_objects.in_trash().order_by("-deleted_at")
+    return render(
+        request,
+        "ateliers/workshop_trash.html",
+        {"workshops": workshops, "trash_days": services.trash_days()},
+    )
+
+
+@facilitator_required
+@require_POST
+def workshop_restore(request, pk):
+    workshop = get_object_or_404(Workshop.all_objects.in_trash(), pk=pk)
+    services.workshop_restore(workshop=workshop, by=request.user)
+    messages.success(request, _("Atelier restauré, en brouillon."))
     return _back(workshop)
 
 
@@ -342,6 +449,7 @@ def workshop_image(request, slug):
     workshop = _editable(slug)
     if request.POST.get("action") == "remove":
         services.workshop_image_remove(workshop=workshop)
+        _log(request, workshop, WorkshopChange.Action.IMAGE, _("Schéma retiré"))
         messages.success(request, _("Schéma résumé retiré."))
         return _back(workshop, "schema")
     if uploads.refused(request):
@@ -354,6 +462,7 @@ def workshop_image(request, slug):
             image=form.cleaned_data["image"],
             alt=form.cleaned_data["alt"],
         )
+        _log(request, workshop, WorkshopChange.Action.IMAGE, _("Schéma déposé"))
         messages.success(request, _("Schéma résumé enregistré."))
     else:
         _report_errors(request, form)
@@ -366,8 +475,18 @@ def section_add(request, slug):
     workshop = _editable(slug)
     form = SectionForm(request.POST, prefix="new")
     if form.is_valid():
-        section = services.section_add(workshop=workshop, **form.cleaned_data)
-        return _back(workshop, f"section-{section.pk}")
+        try:
+            section = services.section_add(workshop=workshop, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+            return _back(workshop, "nouvelle-section")
+        _log(
+            request,
+            workshop,
+            WorkshopChange.Action.CONTENT,
+            _("Partie ajoutée : « %(name)s »") % {"name": section.display_heading},
+        )
+        return _back(workshop, f"section-{section.pk}", section)
     _report_errors(request, form)
     return _back(workshop, "nouvelle-section")
 
@@ -381,14 +500,33 @@ NODES = {
 }
 
 
-def _form(kind: str, instance=None, *, parent=None, data=None):
+def _form(kind: str, instance=None, *, parent=None, data=None, full=True):
     """The form editing `instance`, or adding a `kind` node inside `parent`
-    (a (kind, node) pair); each has its own prefix, the page shows them all."""
+    (a (kind, node) pair); each has its own prefix, the page shows them all.
+    A part's form without `full` leaves its type alone."""
     if parent is None:
         prefix = f"{kind}-{instance.pk}"
     else:
         prefix = f"new-{kind}-{parent[0]}-{parent[1].pk}"
-    return NODES[kind][1](data, instance=instance, prefix=prefix)
+    form_class = NODES[kind][1]
+    if kind == "section" and not full:
+        form_class = SectionTextForm
+    return form_class(data, instance=instance, prefix=prefix)
+
+
+NODE_NAMES = {
+    "section": gettext_lazy("Partie"),
+    "theme": gettext_lazy("Thème"),
+    "item": gettext_lazy("Élément"),
+}
+
+
+def _describe(kind, obj) -> str:
+    if kind == "section":
+        text = obj.display_heading
+    else:
+        text = obj.title if kind == "theme" else obj.text
+    return f"{NODE_NAMES[kind]} « {text[:80]} »"
 
 
 def _node(slug, kind, pk):
@@ -401,13 +539,24 @@ def _node(slug, kind, pk):
 @require_POST
 def object_update(request, slug, kind, pk):
     workshop, obj = _node(slug, kind, pk)
-    form = _form(kind, obj, data=request.POST)
+    before = _describe(kind, obj)
+    # The type is only sent when the facilitator asked to change it.
+    full = kind != "section" or f"section-{obj.pk}-kind" in request.POST
+    form = _form(kind, obj, data=request.POST, full=full)
     if form.is_valid():
         form.save()
+        fields = ", ".join(str(form.fields[n].label) for n in form.changed_data)
+        if fields:
+            _log(
+                request,
+                workshop,
+                WorkshopChange.Action.CONTENT,
+                _("%(node)s modifié (%(fields)s)") % {"node": before, "fields": fields},
+            )
         messages.success(request, _("Modification enregistrée."))
     else:
         _report_errors(request, form)
-    return _back(workshop, f"{kind}-{obj.pk}")
+    return _back(workshop, f"{kind}-{obj.pk}", _section_of(obj), obj)
 
 
 @facilitator_required
@@ -415,12 +564,20 @@ def object_update(request, slug, kind, pk):
 def object_action(request, slug, kind, pk, action):
     workshop, obj = _node(slug, kind, pk)
     anchor = f"{kind}-{obj.pk}"
+    section = _section_of(obj)
+    _log(
+        request,
+        workshop,
+        WorkshopChange.Action.CONTENT,
+        f"{_describe(kind, obj)} : {ACTION_NAMES.get(action, action)}",
+    )
     if action in ("up", "down"):
         services.object_move(obj=obj, direction=action)
     elif action == "delete":
         services.object_delete(obj=obj)
         messages.success(request, _("Supprimé."))
         anchor = "structure"
+        section = None if kind == "section" else section
     elif kind != "item":
         raise Http404
     elif action == "indent":
@@ -445,7 +602,17 @@ def object_action(request, slug, kind, pk, action):
         else:
             services.item_move_to(item=obj, section=section, theme=theme)
             messages.success(request, _("Élément déplacé."))
-    return _back(workshop, anchor)
+    return _back(workshop, anchor, section, None if action == "delete" else obj)
+
+
+ACTION_NAMES = {
+    "up": gettext_lazy("monté"),
+    "down": gettext_lazy("descendu"),
+    "delete": gettext_lazy("supprimé"),
+    "indent": gettext_lazy("mis en sous-élément"),
+    "outdent": gettext_lazy("remonté d'un niveau"),
+    "move": gettext_lazy("déplacé"),
+}
 
 
 def _target(workshop, value: str):
@@ -483,14 +650,27 @@ def child_add(request, slug, kind, pk, child):
     form = _form(child, parent=(kind, obj), data=request.POST)
     if not form.is_valid():
         _report_errors(request, form)
-        return _back(workshop, f"{kind}-{obj.pk}")
-    if child == "theme":
-        added = services.theme_add(section=obj, title=form.cleaned_data["title"])
-    else:
-        added = services.item_add(
-            inside=obj, text=form.cleaned_data["text"], tags=form.cleaned_data["tags"]
-        )
-    return _back(workshop, f"{child}-{added.pk}")
+        return _back(workshop, f"{kind}-{obj.pk}", _section_of(obj), obj)
+    try:
+        if child == "theme":
+            added = services.theme_add(section=obj, title=form.cleaned_data["title"])
+        else:
+            added = services.item_add(
+                inside=obj,
+                text=form.cleaned_data["text"],
+                tags=form.cleaned_data["tags"],
+            )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return _back(workshop, f"{kind}-{obj.pk}", _section_of(obj), obj)
+    _log(
+        request,
+        workshop,
+        WorkshopChange.Action.CONTENT,
+        _("%(node)s ajouté") % {"node": _describe(child, added)},
+    )
+    # Stay on the form that added it, ready for the next one.
+    return _back(workshop, f"{child}-{added.pk}", _section_of(obj), obj)
 
 
 # Before nodes and actions had one English name each (element, monter…).

@@ -245,6 +245,8 @@ MAP_TILE_ATTRIBUTION = envstr("MAP_TILE_ATTRIBUTION", "© contributeurs OpenStre
 # National address API (api-adresse.data.gouv.fr); geocoding is off when unset.
 GEOCODER_URL = envurl("GEOCODER_URL")
 GEOCODER_TIMEOUT = envint("GEOCODER_TIMEOUT", 3, minimum=1)
+# Days a workshop stays restorable in the trash before `purge_workshops` erases it.
+ATELIERS_TRASH_DAYS = envint("ATELIERS_TRASH_DAYS", 30, minimum=1)
 
 
 def _origin(url: str) -> str:

@@ -61,8 +61,27 @@
         var doc = new DOMParser().parseFromString(html, "text/html");
         target.replaceChildren.apply(target, Array.from(doc.body.childNodes));
         target.dataset.state = "live";
+        fillRecognised();
       })
       .catch(function () {});
+  }
+
+  // Title, date and place read off the first line fill the fields the
+  // facilitator left empty (or that this script filled before), to be checked.
+  function fillRecognised() {
+    var recognised = document.getElementById("recognised");
+    var fields = { title: "title", starts_on: "date", territory: "place" };
+    Object.keys(fields).forEach(function (name) {
+      var input = form.querySelector("[name=" + name + "]");
+      if (!input) {
+        return;
+      }
+      var value = recognised ? recognised.dataset[fields[name]] || "" : "";
+      if (input.value === "" || input.value === input.dataset.filled) {
+        input.value = value;
+        input.dataset.filled = value;
+      }
+    });
   }
 
   textarea.addEventListener("input", function () {

@@ -236,14 +236,48 @@ def test_publish_then_unpublish(facilitator_client, client, workshop):
 # Structure editing
 
 
-def test_edit_page_renders_every_object_with_its_form(facilitator_client, workshop):
+def test_edit_page_renders_every_object_and_opens_the_one_asked(
+    facilitator_client, workshop
+):
     html = facilitator_client.get(url("edit", workshop)).content.decode()
     for item in Item.objects.filter(section__workshop=workshop):
         assert f'id="item-{item.pk}"' in html
-        assert f'name="item-{item.pk}-text"' in html
+        assert f'href="?element={item.pk}#item-{item.pk}"' in html
+        assert f'name="item-{item.pk}-text"' not in html
     for theme in Theme.objects.filter(section__workshop=workshop):
-        assert f'name="theme-{theme.pk}-title"' in html
+        assert f'href="?theme={theme.pk}#theme-{theme.pk}"' in html
     assert html.count("<h1") == 1
+    # The type of a part is a label; its 18-choice list only when asked.
+    section = workshop.sections.first()
+    assert f'name="section-{section.pk}-kind"' not in html
+    html = facilitator_client.get(
+        url("edit", workshop) + f"?type={section.pk}"
+    ).content.decode()
+    assert f'name="section-{section.pk}-kind"' in html
+    item = Item.objects.filter(section__workshop=workshop).first()
+    html = facilitator_client.get(
+        url("edit", workshop) + f"?element={item.pk}&deplacer=1"
+    ).content.decode()
+    assert f'name="item-{item.pk}-text"' in html
+    assert f'id="move-{item.pk}"' in html
+    assert f'name="new-item-item-{item.pk}-text"' in html
+
+
+def test_a_part_keeps_its_type_when_saved_without_it(facilitator_client, workshop):
+    section = workshop.sections.first()
+    kind = section.kind
+    facilitator_client.post(
+        reverse("ateliers:object_update", args=[workshop.slug, "section", section.pk]),
+        {f"section-{section.pk}-heading": "Nouvel intitulé"},
+    )
+    section.refresh_from_db()
+    assert (section.kind, section.heading) == (kind, "Nouvel intitulé")
+    facilitator_client.post(
+        reverse("ateliers:object_update", args=[workshop.slug, "section", section.pk]),
+        {f"section-{section.pk}-heading": "X", f"section-{section.pk}-kind": "idees"},
+    )
+    section.refresh_from_db()
+    assert section.kind == "idees"
 
 
 def test_add_section_theme_and_items(facilitator_client, workshop):
@@ -612,3 +646,36 @@ def test_editing_urls_of_before_redirect_keeping_the_method(
     assert texts(theme.items.all()) == ["b", "a", "c"]
     for bogus in (("element", item.pk, "voler"), ("truc", item.pk, "monter")):
         assert facilitator_client.post(raw_url(workshop, *bogus)).status_code == 404
+
+
+def test_schema_is_optional_and_says_so_but_a_file_and_description_are_enforced(
+    facilitator_client, workshop
+):
+    html = facilitator_client.get(url("edit", workshop)).content.decode()
+    assert "Image du schéma résumé (facultatif)" in html
+    assert "Un atelier peut être publié sans schéma" in html
+    section = html.split('id="schema"')[1].split("</section>")[0]
+    assert 'class="required"' not in section
+    # Publishing without a schema works, as the page says.
+    facilitator_client.post(url("publish", workshop), {"action": "publish"})
+    workshop.refresh_from_db()
+    assert workshop.is_published and not workshop.summary_image
+    response = facilitator_client.post(
+        url("image", workshop), {"alt": "une description"}, follow=True
+    )
+    assert "Choisissez le fichier image" in response.content.decode()
+    response = facilitator_client.post(
+        url("image", workshop), {"image": schema(), "alt": "  "}, follow=True
+    )
+    assert "Décrivez le schéma" in response.content.decode()
+    workshop.refresh_from_db()
+    assert not workshop.summary_image
+
+
+def test_editor_shows_a_heading_beside_its_type_only_when_they_differ(
+    facilitator_client, make_workshop
+):
+    workshop = make_workshop("T\n\nOpportunités\n- a\nRisques\n- b\n", published=False)
+    html = facilitator_client.get(url("edit", workshop)).content.decode()
+    assert '<span class="edit-section-heading">Opportunités</span>' not in html
+    assert '<span class="edit-section-heading">Risques</span>' in html

@@ -66,7 +66,7 @@ def test_live_preview_fragment(facilitator_client):
     [
         ("", "Ce champ est obligatoire"),
         ("   \n\r\n\t", "Le texte est vide"),
-        ("x" * (parsing.MAX_CHARS + 1), "la limite est de 200000"),
+        ("x" * (parsing.MAX_CHARS + 1), "la limite est de 100000"),
         ("abc\x00def", "Le caractère nul n’est pas autorisé"),
     ],
 )
@@ -94,7 +94,7 @@ def test_binary_like_unicode_and_long_lines_import_faithfully(facilitator_client
 
 def test_import_page_limit_is_announced(facilitator_client):
     html = facilitator_client.get(reverse("ateliers:import")).content.decode()
-    assert "200\u202f000 caractères au plus" in html
+    assert "100\u202f000 caractères au plus" in html
 
 
 # Command
@@ -205,3 +205,126 @@ def test_overlong_title_heading_and_image_list_are_kept_whole(facilitator_client
     assert sections[1].heading == ("Partie " * 100).strip()
     assert workshop.summary_image_name.startswith("schema_0.png, schema_1.png")
     assert len(workshop.summary_image_name) <= 255
+
+
+# Issue 13: first line's place and date, people once, no repeated heading
+
+
+def test_preview_fills_title_date_and_place_from_the_first_line(
+    facilitator_client, geo
+):
+    text = "Atelier 3 - Tiers-lieux et coopération - Brest, 12 mars 2025\nEnjeux\n- x\n"
+    response = facilitator_client.post(
+        reverse("ateliers:import"), {"text": text, "action": "preview"}
+    )
+    form = response.context["form"]
+    assert form["title"].value() == "Atelier 3 - Tiers-lieux et coopération"
+    assert form["starts_on"].value() == "2025-03-12"
+    assert form["territory"].value() == "Brest"
+    html = response.content.decode()
+    assert "12 mars 2025" in html
+
+
+def test_save_uses_the_recognised_date_and_territory(facilitator_client, geo):
+    text = "Atelier vélo - Brest le 12/03/2025\nEnjeux\n- x\n"
+    response = facilitator_client.post(
+        reverse("ateliers:import"), {"text": text, "action": "save"}
+    )
+    assert response.status_code == 302
+    workshop = Workshop.objects.get()
+    assert workshop.title == "Atelier vélo"
+    assert workshop.starts_on.isoformat() == "2025-03-12"
+    assert workshop.territory.name == "Brest"
+    assert workshop.changes.get().by_name.startswith("facilitator")
+
+
+def test_an_unknown_place_is_shown_for_correction_nothing_saved(
+    facilitator_client, geo
+):
+    text = "Atelier vélo - Atlantide, 12 mars 2025\nEnjeux\n- x\n"
+    response = facilitator_client.post(
+        reverse("ateliers:import"), {"text": text, "action": "save"}
+    )
+    assert response.status_code == 200
+    assert "Aucun territoire ne correspond à « Atlantide »" in response.content.decode()
+    assert not Workshop.objects.exists()
+
+
+def test_preview_lists_people_once_and_does_not_repeat_headings(facilitator_client):
+    text = (
+        "T\nPorteurs : Ana et Bob\n"
+        "Participants : 14 personnes (élus, associations, habitants)\n"
+        "Opportunités\n- x\nPoints d'attention\n- y\n"
+    )
+    html = facilitator_client.post(
+        reverse("ateliers:import_preview"), {"text": text}
+    ).content.decode()
+    assert html.count("Ana ; Bob") == 1
+    assert html.count("14 personnes (élus, associations, habitants)") == 1
+    assert 'class="kind-porteurs"' not in html
+    assert 'class="kind-participants"' not in html
+    assert "<strong>Opportunités</strong>" not in html
+    assert "<strong>Points d&#x27;attention</strong>" in html
+
+
+def test_a_paste_over_the_item_cap_is_refused_with_a_clear_message(
+    facilitator_client,
+):
+    text = "T\nEnjeux\n" + "- a\n" * (parsing.MAX_ITEMS + 1)
+    response = facilitator_client.post(
+        reverse("ateliers:import"), {"text": text, "action": "save"}
+    )
+    assert "plus de 1000 parties, thèmes et éléments" in response.content.decode()
+    assert not Workshop.objects.exists()
+
+
+# Issue 10 item 18: import_atelier is idempotent
+
+
+def test_import_twice_keeps_one_workshop_and_says_so(db, tmp_path):
+    path = tmp_path / "session.txt"
+    path.write_text(seed_text("002"), "utf-8")
+    run(str(path))
+    workshop = Workshop.objects.get()
+    workshop.publish()
+    out = run(str(path))
+    assert "contient déjà ce texte : rien à faire" in out
+    assert list(Workshop.objects.values_list("slug", flat=True)) == [workshop.slug]
+    assert workshop.slug == "atelier-2-emergence-session-2"
+
+
+def test_import_of_a_changed_source_is_refused_then_updated_in_place(db, tmp_path):
+    path = tmp_path / "session.txt"
+    path.write_text(seed_text("002"), "utf-8")
+    run(str(path))
+    workshop = Workshop.objects.get()
+    workshop.publish()
+    path.write_text(seed_text("002") + "\nEnjeux\n- un enjeu ajouté\n", "utf-8")
+    with pytest.raises(CommandError, match="Relancez avec --update"):
+        run(str(path))
+    assert not Item.objects.filter(text="un enjeu ajouté").exists()
+    out = run(str(path), "--update")
+    assert "mis à jour" in out
+    updated = Workshop.objects.get()
+    assert (updated.pk, updated.slug, updated.status) == (
+        workshop.pk,
+        workshop.slug,
+        Workshop.Status.PUBLISHED,
+    )
+    assert Item.objects.filter(
+        section__workshop=updated, text="un enjeu ajouté"
+    ).exists()
+    assert [c.action for c in updated.changes.all()] == ["imported", "imported"]
+    # Run again: nothing to do, still one workshop.
+    assert "rien à faire" in run(str(path), "--update")
+    assert Workshop.objects.count() == 1
+
+
+def test_import_command_fills_date_and_territory_from_the_first_line(db, geo, tmp_path):
+    path = tmp_path / "brest.txt"
+    path.write_text("Atelier vélo - Brest, 12 mars 2025\nEnjeux\n- x\n", "utf-8")
+    run(str(path))
+    workshop = Workshop.objects.get()
+    assert workshop.title == "Atelier vélo"
+    assert workshop.starts_on.isoformat() == "2025-03-12"
+    assert workshop.territory.name == "Brest"

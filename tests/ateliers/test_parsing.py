@@ -1,7 +1,9 @@
 """The paste-to-structure parser: seeds, heading variants, contract, bad input."""
 
+import datetime
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -256,7 +258,7 @@ def test_binary_garbage_and_control_characters_are_dropped_not_fatal():
 
 
 def test_very_long_lines_parse_quickly_enough_and_whole():
-    line = "mot " * 20_000
+    line = "mot " * 12_000
     parsed = parsing.parse(f"T\nEnjeux\n- {line}\n# {' ' * 40_000}x\n")
     assert parsed.sections[0].items[0].text == line.strip()
 
@@ -271,7 +273,10 @@ def test_html_is_kept_as_text():
 
 # Marks the parser removes: a bullet, a theme number, a "Titre :" prefix.
 _LEADING_MARK = re.compile(
-    r"^\s*(?:[•\-*–—◦▪‣·o]\s+|\d{1,3}\s*(?:[.)]|\s-)\s+|(?i:titre)\s*:)?"
+    r"^\s*(?:(?:\*\*|__|'')\s*)?(?:(?:[•\-*+–—◦▪‣·o►▸▹]|[\u2190-\u21ff\u2600-\u27bf"
+    r"\u2b00-\u2bff\U0001f300-\U0001faff]\ufe0f?)(?:\s+\[[ xX]\])?\s+"
+    r"|(?:\d{1,3}|[IVXLC]{1,7}|[ivx]{1,6}|[a-zA-Z])\s*(?:[.)]|\s-)\s+"
+    r"|(?i:titre)\s*:)?"
 )
 
 
@@ -280,7 +285,8 @@ def _alnum(text: str) -> str:
 
 
 def flatten(parsed) -> list[str]:
-    out = [parsed.title]
+    # The place and date read off the first line go to the workshop's fields.
+    out = [parsed.title, parsed.place, parsed.date_text]
 
     def items(entries):
         for item in entries:
@@ -323,6 +329,16 @@ line_parts = st.sampled_from(
         "o option", "– tiret", "Coordination : A, B et C", "Participants",
         "texte libre", "<script>x</script>", "# Titre", "Titre : t", "", "   ",
         "\t- tab", ">>> suite", "-", "o", "1.", ":", "==", "##",
+        # Shapes of pads and word processors (issue 13).
+        "**1. Thème gras**", "__Enjeux__", "+ plus", "⚠️ attention", "✅ fait",
+        "👉 voir", "➡️ suite", "- [ ] à faire", "- [x] fait", "* [X] coché",
+        "I. Romain", "II) Deux", "a) lettre", "b. autre", "\t◦ rond",
+        "\t\t◦ rond profond", "OPPORTUNITES", "ELEMENTS A ENQUETER",
+        "Questions à creuser :", "**Points d'attention :**", "Risques", "Leviers",
+        "Pistes", "À approfondir", "⚠️ Points de vigilance", "## **Synthèse**",
+        "Participants : 14 personnes (élus, associations, habitants)",
+        "Atelier 3 - Tiers-lieux et coopération - Rennes, 12 mars 2025",
+        "Atelier - Brest le 12/03/2025", "Forum, mars 2025", "Atelier 12 mars",
     ]
 )  # fmt: skip
 lines = st.lists(st.one_of(line_parts, st.text(max_size=40)), max_size=30)
@@ -352,14 +368,214 @@ def test_markdown_export_round_trips_for_any_parsed_text(parts):
 
 
 def test_runaway_indentation_is_capped_not_fatal():
-    text = "T\nEnjeux\n" + "".join(" " * n + f"- n{n}\n" for n in range(500))
+    text = "T\nEnjeux\n" + "".join(" " * n + f"- n{n}\n" for n in range(400))
     parsed = parsing.parse(text)
     depth, item = 1, parsed.sections[0].items[0]
     while item.children:
-        assert len(item.children) <= 500
+        assert len(item.children) <= 400
         item = item.children[-1]
         depth += 1
     assert depth == parsing.MAX_DEPTH
     data = parsed.as_dict()
     assert parsing.parse(parsing.to_markdown(data)).as_dict() == data
     assert_no_line_lost(text, parsed)
+
+
+# Shapes from pads and word processors (issue 13)
+
+
+def test_people_lists_split_only_at_top_level_separators():
+    parsed = parsing.parse(
+        "T\nParticipants : 14 personnes (élus, associations et habitants), Ana\n"
+        "Porteurs : Bob [Brest, Quimper] et Chloé\n"
+    )
+    assert parsed.people["participants"] == [
+        "14 personnes (élus, associations et habitants)",
+        "Ana",
+    ]
+    assert parsed.people["porteurs"] == ["Bob [Brest, Quimper]", "Chloé"]
+
+
+@pytest.mark.parametrize(
+    "line, title, place, date",
+    [
+        (
+            "Atelier 3 - Tiers-lieux et coopération - Rennes, 12 mars 2025",
+            "Atelier 3 - Tiers-lieux et coopération",
+            "Rennes",
+            datetime.date(2025, 3, 12),
+        ),
+        (
+            "Atelier 3 - Tiers-lieux - Rennes le 12/03/2025",
+            "Atelier 3 - Tiers-lieux",
+            "Rennes",
+            datetime.date(2025, 3, 12),
+        ),
+        ("Atelier vélo, 12 mars", "Atelier vélo", "", datetime.date(2024, 3, 12)),
+        ("Atelier vélo - mars 2025", "Atelier vélo", "", datetime.date(2025, 3, 1)),
+        (
+            "# Forum à Saint-Brieuc, le mardi 1er octobre 2024",
+            "Forum",
+            "Saint-Brieuc",
+            datetime.date(2024, 10, 1),
+        ),
+        (
+            "Atelier (Quimper, 3 avril 2024)",
+            "Atelier",
+            "Quimper",
+            datetime.date(2024, 4, 3),
+        ),
+        (
+            "Atelier 2 - Emergence - Session 2",
+            "Atelier 2 - Emergence - Session 2",
+            "",
+            None,
+        ),  # fmt: skip
+        ("Atelier du 31/02/2025", "Atelier du 31/02/2025", "", None),
+    ],
+)
+def test_a_trailing_place_and_french_date_leave_the_title(line, title, place, date):
+    parsed = parsing.parse(line + "\nEnjeux\n- x\n", today=datetime.date(2024, 6, 1))
+    assert parsed.title == title
+    assert parsed.place == place
+    assert parsed.date == date
+    assert parsed.sections[0].items[0].text == "x"
+
+
+PAD_TEXT = """**Atelier 5 - Communs - Lorient, 4 juin 2025**
+
+**OPPORTUNITES**
+**1. Des lieux ouverts**
+\t◦ un tiers-lieu par canton
+\t◦ des horaires larges
+II. Financements
++ fonds européens
+⚠️ dépendance aux appels à projets
+- [ ] recenser les lieux
+- [x] contacter la région
+
+ELEMENTS A ENQUETER
+a) Usages
+\t◦ qui vient ?
+b) Coûts
+Questions à creuser :
+👉 le modèle économique
+➡️ la gouvernance
+✅ les statuts
+**Points d'attention :**
+- l'épuisement des bénévoles
+Leviers
+- les communes
+Participants : 14 personnes (élus, associations, habitants)
+"""
+
+
+def test_pad_and_word_shapes_are_recognised():
+    parsed = parsing.parse(PAD_TEXT)
+    assert (parsed.title, parsed.place, parsed.date) == (
+        "Atelier 5 - Communs",
+        "Lorient",
+        datetime.date(2025, 6, 4),
+    )
+    assert kinds(parsed) == [
+        "opportunites", "a_enqueter", "a_enqueter", "vigilance", "opportunites",
+        "participants",
+    ]  # fmt: skip
+    opportunites = parsed.sections[0]
+    assert opportunites.heading == "OPPORTUNITES"
+    assert [g.title for g in opportunites.groups] == [
+        "Des lieux ouverts",
+        "Financements",
+    ]
+    assert [i.text for i in opportunites.groups[0].items] == [
+        "un tiers-lieu par canton",
+        "des horaires larges",
+    ]
+    assert [i.text for i in opportunites.groups[1].items] == [
+        "fonds européens",
+        "dépendance aux appels à projets",
+        "recenser les lieux",
+        "contacter la région",
+    ]
+    enqueter = parsed.sections[1]
+    assert [g.title for g in enqueter.groups] == ["Usages", "Coûts"]
+    assert enqueter.groups[0].items[0].text == "qui vient ?"
+    assert [i.text for i in parsed.sections[2].items] == [
+        "le modèle économique",
+        "la gouvernance",
+        "les statuts",
+    ]
+    assert parsed.sections[3].heading == "Points d'attention"
+    assert parsed.people["participants"] == [
+        "14 personnes (élus, associations, habitants)"
+    ]
+    assert_no_line_lost(PAD_TEXT, parsed)
+
+
+@pytest.mark.parametrize(
+    "heading, kind",
+    [
+        ("OPPORTUNITES", "opportunites"),
+        ("**Opportunités :**", "opportunites"),
+        ("## 2. LES LEVIERS", "opportunites"),
+        ("Points forts", "opportunites"),
+        ("ELEMENTS A ENQUETER", "a_enqueter"),
+        ("Questions à creuser", "a_enqueter"),
+        ("À approfondir :", "a_enqueter"),
+        ("Points à éclaircir", "a_enqueter"),
+        ("Questions ouvertes", "a_enqueter"),
+        ("⚠️ Points d'attention", "vigilance"),
+        ("III. Risques identifiés", "vigilance"),
+        ("Freins", "vigilance"),
+        ("__Pistes d'action__", "idees"),
+        ("Propositions", "idees"),
+        ("Défis", "enjeux"),
+        ("Les principaux enjeux", "enjeux"),
+        ("À retenir", "synthese"),
+        ("Conclusion :", "synthese"),
+        ("Ordre du jour", "programme"),
+        ("Pour aller plus loin", "ressources"),
+        ("Personnes présentes", "participants"),
+        ("Animateurs", "coordination"),
+    ],
+)
+def test_headings_are_normalised_before_matching(heading, kind):
+    parsed = parsing.parse(f"Titre\n{heading}\n- x\n")
+    assert kinds(parsed) == [kind]
+    assert parsed.sections[0].items[0].text == "x"
+
+
+def test_plain_bullets_and_themes_are_not_mistaken_for_headings():
+    parsed = parsing.parse("T\nEnjeux\n- Risques\n1. Pistes budgétaires\n- y\n")
+    assert kinds(parsed) == ["enjeux"]
+    assert parsed.sections[0].items[0].text == "Risques"
+    assert parsed.sections[0].groups[0].title == "Pistes budgétaires"
+
+
+def test_too_many_items_are_refused_with_the_cap():
+    text = "T\nEnjeux\n" + "- a\n" * parsing.MAX_ITEMS
+    with pytest.raises(parsing.ParseError, match=f"{parsing.MAX_ITEMS} au plus"):
+        parsing.parse(text)
+    at_cap = "T\nEnjeux\n" + "- a\n" * (parsing.MAX_ITEMS - 1)
+    assert parsing.parse(at_cap).item_count == (parsing.MAX_ITEMS)
+
+
+def test_emoji_leave_a_heading_but_markup_stays_in_a_theme_title():
+    parsed = parsing.parse("T\n⚠️ **Risques :**\n1. <b>thème</b>\n2. « Citation »\n")
+    assert parsed.sections[0].heading == "Risques"
+    assert [g.title for g in parsed.sections[0].groups] == [
+        "<b>thème</b>",
+        "« Citation »",
+    ]
+
+
+def test_more_word_and_pad_variants():
+    parsed = parsing.parse(
+        "T\nI - OPPORTUNITES\n**1. Un thème** :\n•\tun point\n1.\tDeux\n"
+        "### ⚠️ Points de vigilance\n+ [x] fait\n**Questions à creuser**\n- q ?\n"
+    )
+    assert kinds(parsed) == ["opportunites", "vigilance", "a_enqueter"]
+    assert [g.title for g in parsed.sections[0].groups] == ["Un thème", "Deux"]
+    assert parsed.sections[0].groups[0].items[0].text == "un point"
+    assert parsed.sections[1].heading == "Points de vigilance"
+    assert parsed.sections[1].items[0].text == "fait"

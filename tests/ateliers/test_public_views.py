@@ -279,3 +279,20 @@ def test_tag_page_lists_tagged_items_and_sitemap_skips_item_fragments(
     assert workshop.get_absolute_url() in sitemap
     # Items are parts of the workshop page, which the sitemap already lists.
     assert "#item-" not in sitemap
+
+
+def test_people_are_shown_once_with_the_facts_not_as_parts(client, make_workshop):
+    workshop = make_workshop(
+        "Atelier\n\nPorteurs : Ana et Bob\n"
+        "Participants : 14 personnes (élus, associations, habitants)\n"
+        "Enjeux\n- e\n"
+    )
+    html = client.get(workshop.get_absolute_url()).content.decode()
+    assert html.count("<li>Ana</li>") == 1
+    assert html.count("14 personnes (élus, associations, habitants)") == 1
+    toc = html.split('class="atelier-toc')[1].split("</nav>")[0]
+    assert "Porteurs" not in toc and "Participants" not in toc
+    assert "Enjeux" in toc
+    assert 'class="atelier-section kind-porteurs"' not in html
+    facts = html.split('class="facts"')[1].split("</dl>")[0]
+    assert "<dt>Porteurs</dt>" in facts

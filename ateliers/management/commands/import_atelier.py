@@ -13,7 +13,9 @@ class Command(BaseCommand):
         "Importe la synthèse d'un atelier depuis un fichier texte (pad, wiki) : "
         "parties, thèmes numérotés, puces. L'atelier est créé en brouillon. "
         "--dry-run montre la structure sans rien enregistrer ; --json l'affiche "
-        "au format JSON documenté (et n'enregistre rien)."
+        "au format JSON documenté (et n'enregistre rien). Relancée sur le même "
+        "fichier, elle ne crée pas de doublon : un atelier du même titre déjà à "
+        "jour est laissé tel quel ; s'il diffère, --update remplace son contenu."
     )
 
     def add_arguments(self, parser):
@@ -30,8 +32,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--event", metavar="SLUG", help="Identifiant de l'événement de l'atelier."
         )
+        parser.add_argument(
+            "--update",
+            action="store_true",
+            help=(
+                "Si un atelier du même titre existe, remplacer son contenu (même "
+                "adresse, même état de publication) au lieu de refuser."
+            ),
+        )
 
-    def handle(self, *args, file, dry_run, as_json, event, **options):
+    def handle(self, *args, file, dry_run, as_json, event, update, **options):
         text = self._read(file)
         try:
             parsed = parsing.parse(text)
@@ -61,13 +71,43 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write("Analyse seule (--dry-run) : rien n'a été enregistré.")
             return
+        existing = services.workshop_import_match(parsed=parsed)
+        if existing is not None:
+            self._update(existing, parsed, update)
+            return
         workshop = services.workshop_create_from_parsed(
-            parsed=parsed, event=target_event
+            parsed=parsed,
+            event=target_event,
+            starts_on=parsed.date,
+            territory=services.territory_from_place(parsed.place),
         )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Atelier « {workshop.title} » créé en brouillon "
                 f"({workshop.get_absolute_url()}) : à relire puis publier sur le site."
+            )
+        )
+
+    def _update(self, workshop, parsed, update: bool) -> None:
+        where = workshop.get_absolute_url()
+        if services.workshop_same_content(workshop, parsed):
+            self.stdout.write(
+                f"L'atelier « {workshop.title} » ({where}) contient déjà ce texte : "
+                "rien à faire."
+            )
+            return
+        if not update:
+            raise CommandError(
+                f"Un atelier « {workshop.title} » existe déjà ({where}) avec un "
+                "contenu différent. Relancez avec --update pour remplacer son "
+                "contenu par ce fichier, ou changez le titre de la première ligne "
+                "pour créer un autre atelier."
+            )
+        services.workshop_replace_content(workshop=workshop, parsed=parsed)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Atelier « {workshop.title} » mis à jour ({where}) : même adresse, "
+                "même état de publication."
             )
         )
 
