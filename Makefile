@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run serve test test-fast lint format bench bench-deps browser-deps clean territories-data messages loadtest
+.PHONY: install run serve test test-fast lint format bench bench-deps browser-deps html-checker clean territories-data messages loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +48,18 @@ browser-deps:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 		echo "Chromium absent : les tests navigateur seront ignorés."
 
-test: install var browser-deps
+# The Nu Html Checker (npm vnu-jar, run on Java) used by tests/browser/test_every_page.py.
+VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
+$(VNU_JAR): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --silent
+	touch $(VNU_JAR)
+
+html-checker:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(VNU_JAR); \
+	else echo "npm absent : la validation HTML (vnu) des tests navigateur sera ignorée."; fi
+	@command -v java >/dev/null 2>&1 || echo "Java absent : la validation HTML (vnu) sera ignorée."
+
+test: install var browser-deps html-checker
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from ateliers.models import Event, Item, Section, Theme, Workshop
+from observatoire.tags import ADMIN_FORMFIELD_OVERRIDES
 
 
 @admin.register(Event)
@@ -23,7 +24,10 @@ class WorkshopAdmin(admin.ModelAdmin):
     list_filter = ["status", "event"]
     search_fields = ["title"]
     raw_id_fields = ["territory", "created_by"]
+    # Uploaded through the editing page, which strips the image's metadata.
+    readonly_fields = ["summary_image"]
     inlines = [SectionInline]
+    formfield_overrides = ADMIN_FORMFIELD_OVERRIDES
 
 
 @admin.register(Section)
@@ -44,3 +48,4 @@ class ItemAdmin(admin.ModelAdmin):
     list_display = ["__str__", "section", "position"]
     raw_id_fields = ["section", "theme", "parent"]
     search_fields = ["text"]
+    formfield_overrides = ADMIN_FORMFIELD_OVERRIDES

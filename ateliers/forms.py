@@ -1,13 +1,13 @@
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from taggit.forms import TagField
 
 from ateliers import parsing
 from ateliers.models import Event, Item, Section, Theme, Workshop
 from observatoire.fields import TerritoryField
 from observatoire.images import process_uploaded_image
 from observatoire.models import Territory
+from observatoire.tags import TagsField
 
 ITEM_MAX_CHARS = 5000
 SCHEMA_MAX_BYTES = 5 * 1024 * 1024
@@ -52,6 +52,7 @@ class WorkshopForm(NewEventMixin, forms.ModelForm):
         ),
     )
     new_event = _new_event_field()
+    tags = TagsField(label=gettext_lazy("Mots-clés"), required=False)
     source_url = forms.URLField(
         label=gettext_lazy("Adresse de la source"),
         max_length=500,
@@ -173,7 +174,7 @@ class ThemeForm(forms.ModelForm):
 class ItemForm(forms.ModelForm):
     # Declared rather than from the model: taggit's model field reads the tags
     # with a query of its own, one per item on the editing page.
-    tags = TagField(
+    tags = TagsField(
         label=gettext_lazy("Mots-clés"),
         required=False,
         help_text=gettext_lazy("Séparés par des virgules."),

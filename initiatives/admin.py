@@ -13,6 +13,7 @@ from initiatives.models import (
     ModerationEvent,
     ResourceType,
 )
+from observatoire.tags import ADMIN_FORMFIELD_OVERRIDES
 
 
 @admin.register(Category)
@@ -50,12 +51,14 @@ class InitiativeAdmin(admin.ModelAdmin):
     filter_horizontal = ["families", "action_levels", "resources"]
     # Decisions (status, publication date) go through the moderation services,
     # which lock the row, write the history and send the emails: never a field
-    # edited here.
+    # edited here. Images are uploaded through the site's forms, which strip
+    # their metadata.
     readonly_fields = [
         "status",
         "created_at",
         "updated_at",
         "published_at",
+        "image",
         "thumbnail",
         "position_approximate",
     ]
@@ -63,7 +66,10 @@ class InitiativeAdmin(admin.ModelAdmin):
     list_select_related = ["category", "commune__parent"]
     inlines = [ModerationEventInline]
     actions = ["archive_selected"]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {
+        models.URLField: {"assume_scheme": "https"},
+        **ADMIN_FORMFIELD_OVERRIDES,
+    }
 
     @admin.action(description=_("Archiver les initiatives sélectionnées"))
     def archive_selected(self, request, queryset):

@@ -12,21 +12,18 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorDict
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
-from taggit.forms import TagField
 from taggit.utils import edit_string_for_tags
 
 from initiatives.models import ChangeProposal, Initiative
 from observatoire.fields import TerritoryField
 from observatoire.images import process_uploaded_image
 from observatoire.models import Territory
+from observatoire.tags import TagsField
 
 # People need more than a few seconds to fill the form; robots do not.
 MIN_FILL_SECONDS = 4
 MAX_FILL_SECONDS = 24 * 3600
 TOKEN_SALT = "initiatives.form-started"
-MAX_TAGS = 10
-MAX_TAG_LENGTH = 50
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
 DESCRIPTION_MAX_LENGTH = 20000
 
@@ -159,27 +156,6 @@ class AntiAbuseMixin(forms.Form):
         self.data = data
 
 
-class LimitedTagField(TagField):
-    def clean(self, value):
-        tags = super().clean(value)
-        if len(tags) > MAX_TAGS:
-            raise ValidationError(
-                ngettext(
-                    "Indiquez au plus %(max)d mot-clé.",
-                    "Indiquez au plus %(max)d mots-clés.",
-                    MAX_TAGS,
-                )
-                % {"max": MAX_TAGS}
-            )
-        too_long = [tag for tag in tags if len(tag) > MAX_TAG_LENGTH]
-        if too_long:
-            raise ValidationError(
-                _("Chaque mot-clé doit faire au plus %(max)d caractères.")
-                % {"max": MAX_TAG_LENGTH}
-            )
-        return tags
-
-
 class CoordinatesMixin:
     def clean(self):
         cleaned = super().clean()
@@ -203,7 +179,7 @@ class InitiativeFieldsMixin(forms.ModelForm):
         label=_("Commune"),
         help_text=_("Tapez le nom de la commune ou son code postal."),
     )
-    tags = LimitedTagField(
+    tags = TagsField(
         label=_("Mots-clés"),
         required=False,
         help_text=_("Séparés par des virgules, par exemple : compost, vélo, réemploi."),

@@ -2,7 +2,6 @@
 (api-adresse.data.gouv.fr). Off when settings.GEOCODER_URL is empty; any
 failure returns None so it never blocks a form."""
 
-import json
 import logging
 from dataclasses import dataclass
 from urllib.error import URLError
@@ -10,6 +9,8 @@ from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
 from django.conf import settings
+
+from observatoire import jsonsafe
 
 logger = logging.getLogger(__name__)
 
@@ -45,11 +46,12 @@ def geocode(address: str, *, citycode: str = "") -> GeocodeResult | None:
     )
     try:
         with urlopen(request, timeout=settings.GEOCODER_TIMEOUT) as response:
-            payload = json.loads(response.read(MAX_RESPONSE_BYTES))
+            payload = jsonsafe.loads(response.read(MAX_RESPONSE_BYTES))
         feature = payload["features"][0]
         longitude, latitude = (float(x) for x in feature["geometry"]["coordinates"])
         score = float(feature.get("properties", {}).get("score", 1))
         label = str(feature.get("properties", {}).get("label", ""))[:300]
+    # ValueError includes jsonsafe.JsonError (deeply nested or invalid JSON).
     except (URLError, OSError, ValueError, KeyError, IndexError, TypeError) as error:
         # Includes timeouts and malformed answers: the user simply types them.
         logger.warning("Géocodage impossible pour %r : %s", address, error)

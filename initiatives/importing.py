@@ -10,9 +10,9 @@ is saved.
 
 import csv
 import io
-import json
 import logging
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,15 +24,18 @@ from django.utils import timezone
 
 from initiatives import exports
 from initiatives.models import Category, Initiative
-from observatoire import downloads, logs
+from observatoire import downloads, jsonsafe, logs
+from observatoire.jsonsafe import LongNumber
 from observatoire.models import Territory
+from observatoire.tags import tag_problem
 from observatoire.text import fold, unique_slug
 
 logger = logging.getLogger(__name__)
 
 GOGOCARTO_SOURCE = "GoGoCarto"
 REQUIRED_CSV_COLUMNS = ("nom", "type_de_pratique")
-MAX_TAG_LENGTH = 100
+# What this site's own slugs look like (observatoire.text.unique_slug).
+SLUG_PATTERN = re.compile(r"[-a-z0-9_]+")
 
 
 class ImportFileError(Exception):
@@ -92,11 +95,18 @@ def _text(value, label: str, *, max_length: int | None = None) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise RecordError(f"{label} : texte attendu, reçu {type(value).__name__}")
     text = str(value).strip()
+    _refuse_nul(text, label)
     if max_length and len(text) > max_length:
         raise RecordError(
             f"{label} : {len(text)} caractères, au plus {max_length} acceptés"
         )
     return text
+
+
+def _refuse_nul(text: str, label: str) -> None:
+    # PostgreSQL cannot store it; one such record must not stop the others.
+    if "\x00" in text:
+        raise RecordError(f"{label} : contient un caractère nul (octet 0)")
 
 
 def _coordinate(value, label: str, limit: float) -> float | None:
@@ -152,8 +162,11 @@ def read_gogocarto(data: bytes, *, taxonomy: bytes | None = None) -> list[Record
     for position, element in enumerate(elements, start=1):
         ref = f"élément {position}"
         if isinstance(element, dict) and element.get("id") not in (None, ""):
-            ref = f"id {element['id']}"
+            ref = f"id {str(element['id'])[:60]}"
+        if isinstance(element, dict) and isinstance(element.get("id"), LongNumber):
+            ref = f"élément {position}"
         try:
+            _check_numbers(element)
             values = _gogocarto_values(element, options, licence)
         except RecordError as error:
             records.append(Record(ref, error=str(error)))
@@ -165,12 +178,9 @@ def read_gogocarto(data: bytes, *, taxonomy: bytes | None = None) -> list[Record
 def _load_json(data: bytes, label: str):
     text = _decode(data)
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ImportFileError(
-            f"{label} : JSON invalide ligne {error.lineno}, colonne {error.colno} "
-            f"({error.msg})."
-        ) from None
+        return jsonsafe.loads(text)
+    except jsonsafe.JsonError as error:
+        raise ImportFileError(f"{label} : {error}") from None
 
 
 # Where GoGoCarto keeps an element's categories, newest shapes first. Items
@@ -224,6 +234,14 @@ def _first(mapping: dict, *keys):
     return next(
         (mapping[key] for key in keys if mapping.get(key) not in (None, "")), None
     )
+
+
+def _check_numbers(element) -> None:
+    if where := jsonsafe.long_numbers(element):
+        raise RecordError(
+            f"{where[0]} : nombre de plus de {jsonsafe.MAX_DIGITS} chiffres, "
+            "ce n'est pas une valeur possible"
+        )
 
 
 def _gogocarto_values(element, options: dict, licence) -> dict:
@@ -332,6 +350,7 @@ def _cell(row: dict, name: str, *, max_length: int | None = None) -> str:
     if isinstance(value, list):  # more cells than columns
         raise RecordError("plus de cellules que de colonnes")
     value = downloads.unguard((value or "").strip())
+    _refuse_nul(value, name)
     if max_length and len(value) > max_length:
         raise RecordError(
             f"{name} : {len(value)} caractères, au plus {max_length} acceptés"
@@ -582,9 +601,10 @@ def _save(values: dict, status: str, context: dict, report: ImportReport):
         name: context[name].many(values.get(name, []), _verbose_name(name))
         for name in VOCABULARY_FIELDS
     }
+    _check_slug(values.get("slug", ""))
     for tag in values.get("tags", []):
-        if len(tag) > MAX_TAG_LENGTH:
-            raise RecordError(f"mot-clé trop long ({len(tag)} caractères)")
+        if problem := tag_problem(tag):
+            raise RecordError(f"mots-clés : {problem}")
     latitude, longitude = values.get("latitude"), values.get("longitude")
     if (latitude is None) != (longitude is None):
         raise RecordError("latitude et longitude vont ensemble")
@@ -619,6 +639,21 @@ def _save(values: dict, status: str, context: dict, report: ImportReport):
             del context["categories"].by_key[fold(category.name)]
             report.new_categories.remove(category.name)
         raise
+
+
+def _check_slug(slug: str) -> None:
+    """A slug names pages (`/initiatives/<slug>/`, the sitemap, the map's popups):
+    one the URL patterns cannot match would break every page listing it."""
+    if not slug:
+        return
+    max_length = Initiative._meta.get_field("slug").max_length
+    if len(slug) > max_length or not SLUG_PATTERN.fullmatch(slug):
+        raise RecordError(
+            f"slug : « {slug[:60]} » n'est pas un identifiant d'URL valide "
+            f"(minuscules sans accents, chiffres, tirets, {max_length} caractères "
+            "au plus) ; corrigez-le ou videz la cellule pour qu'il soit créé "
+            "depuis le nom"
+        )
 
 
 def _fill_and_save(values, status, category, commune, vocabularies):

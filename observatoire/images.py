@@ -1,8 +1,9 @@
 """Images uploaded to the site, for every app: checked, cleaned, stored, removed.
 
 An uploaded file is never stored as sent: it must decode as a real JPEG, PNG or
-WebP of reasonable size, and is re-encoded by Pillow, which drops every
-metadata block (EXIF, including GPS position, XMP, comments). A replaced or
+WebP of reasonable size, and is re-encoded from its pixels alone, without
+any metadata block (EXIF, including GPS position, XMP, ICC profile, JPEG
+comments, PNG text chunks). A replaced or
 removed file is deleted once the change is committed, never before.
 """
 
@@ -17,7 +18,7 @@ from django.db.models.fields.files import FieldFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -117,15 +118,38 @@ def _open_checked(data: bytes, max_pixels: int) -> Image.Image:
 
 
 def _encode(image: Image.Image, fmt: str) -> bytes:
+    image = _to_srgb(image)
     if fmt == "JPEG" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
     elif fmt in ("PNG", "WEBP") and image.mode not in ("RGB", "RGBA", "L", "LA"):
         image = image.convert("RGBA")
+    else:
+        image = image.copy()
+    # Pillow copies some blocks from `info` when saving (a JPEG's comment, a
+    # PNG's ICC profile): an empty `info` and no metadata arguments leave only
+    # the pixels.
+    image.info = {}
     buffer = io.BytesIO()
     options = {"JPEG": {"quality": 85, "optimize": True}, "WEBP": {"quality": 85}}
-    # No exif= argument: Pillow writes no metadata unless asked to.
     image.save(buffer, format=fmt, **options.get(fmt, {"optimize": True}))
     return buffer.getvalue()
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """The pixels converted to sRGB when the file embeds a colour profile, so
+    dropping the profile (it can identify the camera or the editing tool) keeps
+    the colours."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "RGBA"):
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        converted = ImageCms.profileToProfile(
+            image, source, ImageCms.createProfile("sRGB"), outputMode=image.mode
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image  # an unreadable profile: the pixels as they are
+    return converted or image
 
 
 def _bomb_error() -> ValidationError:

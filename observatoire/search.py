@@ -455,9 +455,9 @@ def _territory_document(territory) -> dict:
 
 
 def _tag_document(tag) -> dict:
-    from django.urls import reverse
+    from observatoire.tags import tag_url
 
-    return {"title": tag.name, "url": reverse("tag_detail", args=[tag.slug])}
+    return {"title": tag.name, "url": tag_url(tag)}
 
 
 def register_common_parts() -> None:

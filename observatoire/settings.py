@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A NUL character is a 400 before any view or cache sees it.
+    "observatoire.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "observatoire.logs.RequestLogMiddleware",
     # Before sessions: a cached public page skips everything below.

@@ -5,7 +5,6 @@ fixtures/territories/SOURCE.md for its origin, licence and how to regenerate it.
 """
 
 import gzip
-import json
 import time
 import zlib
 from collections import Counter
@@ -17,7 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils.text import slugify
 
-from observatoire import search, versions
+from observatoire import jsonsafe, search, versions
 from observatoire.models import Territory
 from observatoire.text import fold
 
@@ -272,12 +271,10 @@ def read_territory_file(path: Path | str) -> list[dict]:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise TerritoryDataError(
-                f"{path}, ligne {number} : JSON invalide ({error.msg}, colonne "
-                f"{error.colno}). {FIX}"
-            ) from None
+            record = jsonsafe.loads(line)
+        except jsonsafe.JsonError as error:
+            where = f"{path}, ligne {number}"
+            raise TerritoryDataError(f"{where} : {error} {FIX}") from None
         records.append(_check_record(record, where=f"{path}, ligne {number}"))
         lines.append(number)
     if not records:

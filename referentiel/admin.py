@@ -1,11 +1,13 @@
 from django.contrib import admin
 
+from observatoire.tags import ADMIN_FORMFIELD_OVERRIDES
 from referentiel.models import Assessment, Entry, Part, Referential, Section
 
 
 @admin.register(Referential)
 class ReferentialAdmin(admin.ModelAdmin):
     list_display = ["title", "licence"]
+    formfield_overrides = ADMIN_FORMFIELD_OVERRIDES
 
 
 @admin.register(Part)
@@ -27,6 +29,7 @@ class EntryAdmin(admin.ModelAdmin):
     list_filter = ["part"]
     search_fields = ["title", "description"]
     readonly_fields = ["slug"]
+    formfield_overrides = ADMIN_FORMFIELD_OVERRIDES
 
 
 @admin.register(Assessment)

@@ -2,19 +2,18 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from taggit.forms import TagField
 
 from initiatives.models import Initiative
 from observatoire.fields import TerritoryField
 from observatoire.models import Territory
+from observatoire.tags import TagsField
 from referentiel.models import Assessment, Entry, Rating
 
 FIELD_PREFIX = "level_"
-MAX_TAGS = 10
 
 
 class EntryForm(forms.ModelForm):
-    tags = TagField(
+    tags = TagsField(
         label=_("Mots-clés"),
         required=False,
         help_text=_(
@@ -41,18 +40,6 @@ class EntryForm(forms.ModelForm):
                 _("La description est trop longue (5 000 caractères au plus).")
             )
         return description
-
-    def clean_tags(self):
-        tags = self.cleaned_data["tags"]
-        if len(tags) > MAX_TAGS:
-            raise ValidationError(_("Dix mots-clés au plus."))
-        for tag in tags:
-            if len(tag) > 50:
-                raise ValidationError(
-                    _("Le mot-clé « %(tag)s… » est trop long (50 caractères au plus)."),
-                    params={"tag": tag[:20]},
-                )
-        return tags
 
 
 class LevelField(forms.TypedChoiceField):

@@ -1,17 +1,16 @@
 """Workflows of the référentiel: loading the seed fixture, exporting, ordering
 entries and recording self-assessments."""
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Q
 from django.utils.translation import gettext as _
 from taggit.models import Tag
 
-from observatoire import mail
+from observatoire import jsonsafe, mail
 from observatoire.models import Territory
 from referentiel.models import Assessment, Entry, Part, Rating, Referential, Section
 
@@ -56,10 +55,10 @@ def _upsert(model, *, slug: str, values: dict, update: bool, result: LoadResult)
 
 def read_fixture(path: Path = FIXTURE_PATH) -> dict:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = jsonsafe.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as error:
         raise FixtureError(f"Fichier introuvable : {path}.") from error
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, jsonsafe.JsonError) as error:
         raise FixtureError(
             f"{path} n'est pas un JSON UTF-8 valide ({error}) : corrigez le fichier."
         ) from error
@@ -359,7 +358,8 @@ def assessment_aggregates(
     """Per territory: number of assessments and mean level per domain.
 
     Never individual answers: means of groups smaller than MIN_GROUP_SIZE are
-    withheld."""
+    withheld, and left out of the total row (which counts only what it covers).
+    """
     assessments = Assessment.objects.filter(referential=referential)
     if territory is not None:
         assessments = assessments.within(territory)
@@ -389,21 +389,29 @@ def assessment_aggregates(
             )
         )
     rows.sort(key=lambda row: (row.territory is None, str(row.territory or "")))
-    total = sum(counts.values())
-    if total:
+    # The total covers the shown groups only: with every group in it, the total
+    # times its count minus the shown groups' sums gives a withheld group's
+    # means back (1 in Brest, 3 in Quimper: 4 × total − 3 × Quimper = Brest).
+    shown_pks = [pk for pk, count in counts.items() if count >= MIN_GROUP_SIZE]
+    counted = sum(counts[pk] for pk in shown_pks)
+    if counts:
+        in_shown = Q(assessment__territory__in=[pk for pk in shown_pks if pk])
+        if None in shown_pks:
+            in_shown |= Q(assessment__territory__isnull=True)
         overall = {
             row["entry__section"]: row["mean"]
-            for row in Rating.objects.filter(assessment__in=assessments)
+            for row in Rating.objects.filter(in_shown, assessment__in=assessments)
             .values("entry__section")
             .annotate(mean=Avg("level"))
         }
-        shown = total >= MIN_GROUP_SIZE
         rows.append(
             AggregateRow(
-                None, total, [overall.get(d.pk) if shown else None for d in domains]
+                None,
+                counted,
+                [overall.get(d.pk) if counted else None for d in domains],
+                is_total=True,
             )
         )
-        rows[-1].is_total = True
     return domains, rows
 
 

@@ -412,7 +412,7 @@ def assessment_aggregates_csv(request):
     lines = [[*header, *(domain.short_title for domain in domains)]]
     for row in rows:
         if row.is_total:
-            name, code = _("Ensemble"), ""
+            name, code = _("Ensemble des territoires affichés"), ""
         elif row.territory:
             name, code = row.territory.name, row.territory.code
         else:

@@ -29,6 +29,11 @@ class FakeAddressAPI(BaseHTTPRequestHandler):
             return
         if self.behaviour == "garbage":
             body = b"<html>not json</html>"
+        elif self.behaviour == "nested":
+            body = b'{"features": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        elif self.behaviour == "huge-number":
+            body = b'{"features": [{"geometry": {"coordinates": [' + b"9" * 5000
+            body += b", 1]}}]}"
         elif self.behaviour == "empty":
             body = json.dumps({"type": "FeatureCollection", "features": []}).encode()
         else:
@@ -83,7 +88,9 @@ def test_address_is_geocoded_within_the_commune(fake_api):
     assert fake_api.requests[0]["citycode"] == ["29019"]
 
 
-@pytest.mark.parametrize("behaviour", ["error", "garbage", "empty", "slow"])
+@pytest.mark.parametrize(
+    "behaviour", ["error", "garbage", "nested", "huge-number", "empty", "slow"]
+)
 def test_failures_and_timeouts_give_no_result(fake_api, behaviour):
     fake_api.behaviour = behaviour
     assert geocoding.geocode("Rue de Siam") is None

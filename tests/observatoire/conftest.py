@@ -12,6 +12,7 @@ from django.db import connection
 from observatoire.models import SearchDocument, Territory
 from tests.ateliers.conftest import make_workshop  # noqa: F401 (a fixture)
 from tests.initiatives.conftest import make_initiative  # noqa: F401 (a fixture)
+from tests.referentiel.conftest import referential  # noqa: F401 (a fixture)
 
 
 def territory(kind, code, name, *, parent=None, epci=None, population=None, postal=()):

@@ -199,6 +199,7 @@ def test_missing_file_is_a_clear_error(tmp_path, untouched):
         (b"code;nom\n29019;Brest\n", "n'est pas un fichier JSON-lines compressé"),
         (gzip.compress(b'{"kind": "region",\n'), "ligne 1 : JSON invalide"),
         (gzip.compress(b"[1, 2]\n"), "ligne 1 : un objet JSON était attendu"),
+        (gzip.compress(b"[" * 50_000 + b"\n"), "ligne 1 : ligne 1, colonne 65"),
         (gzip.compress(b"\n\n"), "ne contient aucun territoire"),
         (gzip.compress(b"\xff\xfe\n"), "n'est pas un fichier JSON-lines"),
         (
@@ -206,7 +207,15 @@ def test_missing_file_is_a_clear_error(tmp_path, untouched):
             "n'est pas un fichier JSON-lines",
         ),
     ],
-    ids=["not-gzip", "malformed-json", "not-an-object", "empty", "not-utf8", "cut"],
+    ids=[
+        "not-gzip",
+        "malformed-json",
+        "not-an-object",
+        "deeply-nested",
+        "empty",
+        "not-utf8",
+        "cut",
+    ],
 )
 def test_unreadable_file_is_a_clear_error(tmp_path, untouched, content, expected):
     path = tmp_path / "bad.jsonl.gz"

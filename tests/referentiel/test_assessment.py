@@ -418,9 +418,10 @@ def test_aggregates_show_counts_and_means_per_territory(
     assert "<td>1</td>" in lyon[:200]
     assert "non affiché" in lyon[:600]  # one answer: its mean would reveal it
     assert "Sans territoire" in html
-    total = html[html.index("Ensemble") :]
-    assert "<td>5</td>" in total[:200]
-    assert "<td>2,8</td>" in total[:400]
+    # Lyon's and the unplaced answers are withheld from the total too.
+    total = html[html.index("Ensemble des territoires affichés") :]
+    assert "<td>3</td>" in total[:200]
+    assert "<td>2,0</td>" in total[:400]
     for assessment in Assessment.objects.all():
         assert assessment.token not in html
 
@@ -435,8 +436,28 @@ def test_aggregates_export_as_csv_for_agents_only(client_for, make_assessment, g
     rows = csv_rows(response)
     assert rows[0][:3] == ["Territoire", "Code", "Autodiagnostics"]
     assert rows[1] == ["Brest", "29019", "3", "2.00", "2.00", "2.00", "2.00"]
-    assert rows[-1][:3] == ["Ensemble", "", "3"]
+    assert rows[-1][:3] == ["Ensemble des territoires affichés", "", "3"]
     assert not any("Lyon" in row for row in rows)
+
+
+def test_withheld_means_cannot_be_recovered_by_subtraction(
+    client_for, make_assessment, geo
+):
+    """The audit's attack: 1 in Brest, 3 in Quimper; the Finistère total times
+    4 minus Quimper times 3 used to give Brest's answers to two decimals."""
+    make_assessment(default=4, territory=geo.brest)
+    for _ in range(3):
+        make_assessment(default=1, territory=geo.quimper)
+    url = reverse("referentiel:assessment_aggregates_csv")
+    rows = csv_rows(client_for("agent").get(url, {"territoire": "Finistère"}))
+    by_name = {row[0]: row for row in rows[1:]}
+    assert by_name["Brest"][2:] == ["1", "", "", "", ""]
+    assert by_name["Quimper"][2:] == ["3", "1.00", "1.00", "1.00", "1.00"]
+    total = by_name["Ensemble des territoires affichés"]
+    assert total[2:] == ["3", "1.00", "1.00", "1.00", "1.00"]
+    for column in range(3, 7):
+        recovered = 4 * float(total[column]) - 3 * float(by_name["Quimper"][column])
+        assert recovered != 4.0
 
 
 def test_aggregates_can_be_narrowed_to_a_territory(client_for, make_assessment, geo):
@@ -452,7 +473,7 @@ def test_aggregates_query_count_does_not_grow_with_territories(
     client_for, make_assessment, geo, django_assert_num_queries
 ):
     """Guards the N+1 on territories (and their départements) of each row."""
-    for territory in (geo.brest, geo.quimper, geo.lyon, None):
+    for territory in (geo.brest, geo.brest, geo.brest, geo.quimper, geo.lyon, None):
         make_assessment(territory=territory)
     client = client_for("agent")
     client.get(aggregates_url())  # warm the session and user caches
