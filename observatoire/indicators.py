@@ -133,10 +133,11 @@ def _scope(territories: list[Territory], field: str) -> Q:
 def headline(territories: list[Territory]) -> list[Figures]:
     """Published initiatives, workshops, workshop items and last update of each
     territory (sub-territories included): two queries and the tallies."""
+    counted = tallies.tallies()
     initiatives = {}
-    for i, (counts, updated) in enumerate(tallies.counts_of(territories)):
-        initiatives[f"n{i}"] = counts[("n",)]
-        initiatives[f"u{i}"] = updated
+    for i, territory in enumerate(territories):
+        initiatives[f"n{i}"] = counted.of(territory)[("n",)]
+        initiatives[f"u{i}"] = counted.last_update(territory)
     workshops = (
         Workshop.objects.published()
         .filter(_scope(territories, "territory"))
@@ -222,7 +223,8 @@ def breakdowns(territories: list[Territory], totals: list[int]) -> list[Breakdow
     """Count and share of each value of the six descriptive fields, per
     territory; `totals` (the headline counts) are the shares' denominators.
     Summed from the tallies; one query per field for its labels."""
-    summed = [counts for counts, _updated in tallies.counts_of(territories)]
+    counted = tallies.tallies()
+    summed = [counted.of(t) for t in territories]
     result = []
 
     def rows_of(counts, labels: dict) -> list[Row]:
@@ -295,7 +297,8 @@ def evolution(territories: list[Territory]) -> Evolution:
     """Births (creation year, else publication year, else the year the record
     was made) and closures by year, summed from the tallies: no query."""
     n = len(territories)
-    summed = [counts for counts, _updated in tallies.counts_of(territories)]
+    counted = tallies.tallies()
+    summed = [counted.of(t) for t in territories]
     births = _counted(summed, "birth")
     closures = _counted(summed, "stopped")
     estimated = [
@@ -375,42 +378,25 @@ def children(territory: Territory) -> list[ChildTable]:
             ("communes", _("Communes"), territory.member_communes.all(), "commune")
         )
     result = []
+    counted = tallies.tallies()
     for key, title, members, path in tables:
         members = list(members.order_by("name"))
-        if key in ("regions", "departements"):
-            counts = _by_departement(region=key == "regions")
+        if path == "commune":
+            counts = {
+                m.pk: counted.counts[m.pk][("n",)]
+                for m in members
+                if m.pk in counted.counts
+            }
         else:
-            # Filtered on the territory itself, not on a list of its communes.
-            where = (
-                Q(commune__parent=territory)
-                if territory.kind == K.DEPARTEMENT
-                else Q(commune__epci=territory)
-            )
-            counts = dict(
-                Initiative.objects.published()
-                .filter(where)
-                .values_list(path)
-                .annotate(n=Count("pk"))
-                .order_by()
-            )
+            counts = counted.initiatives_by(LEVELS[path])
         result.append(
             ChildTable(key, title, [Child(m, counts.get(m.pk, 0)) for m in members])
         )
     return result
 
 
-def _by_departement(region=False) -> dict[int, int]:
-    """Published initiatives per département (or région), from the national
-    tallies."""
-    nation = tallies.national()
-    counts: dict[int, int] = {}
-    for group, here in nation.counts.items():
-        if region:
-            group = nation.regions.get(group)
-        if group is not None:
-            counts[group] = counts.get(group, 0) + here.get(("n",), 0)
-    return counts
-
+# Where a commune's département, région and EPCI sit in Tallies.places.
+LEVELS = {"commune__parent": 0, "commune__parent__parent": 1, "commune__epci": 2}
 
 CHILD_SORTS = {
     "nom": lambda child: child.territory.search_name,
@@ -437,7 +423,7 @@ def departements_ranking() -> list[Child]:
     departements = list(
         Territory.objects.filter(kind=K.DEPARTEMENT).select_related("parent")
     )
-    counts = _by_departement()
+    counts = tallies.tallies().initiatives_by(LEVELS["commune__parent"])
     rows = [Child(d, counts.get(d.pk, 0)) for d in departements]
     return sort_children(rows, "-densite")[0]
 
@@ -467,7 +453,7 @@ def crosstabs(territory: Territory) -> list[Crosstab]:
     """The seeds' questions to investigate, as tables of initiatives counted by
     two fields at once, summed from the tallies; one query per field for its
     labels."""
-    counts = tallies.counts_of([territory])[0][0]
+    counts = tallies.tallies().of(territory)
     specs = [
         (
             "modele-famille",
