@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db.models import Count, F, Max, Min, Q
+from django.db.models.functions import Coalesce, ExtractYear
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +35,7 @@ from initiatives.models import (
     ModerationEvent,
     ResourceType,
 )
-from observatoire import tallies, versions
+from observatoire import versions
 from observatoire.models import Territory
 
 PER_INHABITANTS = 10_000
@@ -132,12 +133,21 @@ def _scope(territories: list[Territory], field: str) -> Q:
 
 def headline(territories: list[Territory]) -> list[Figures]:
     """Published initiatives, workshops, workshop items and last update of each
-    territory (sub-territories included): two queries and the tallies."""
-    counted = tallies.tallies()
-    initiatives = {}
-    for i, territory in enumerate(territories):
-        initiatives[f"n{i}"] = counted.of(territory)[("n",)]
-        initiatives[f"u{i}"] = counted.last_update(territory)
+    territory (sub-territories included): three queries."""
+    initiatives = (
+        Initiative.objects.published()
+        .filter(_scope(territories, "commune"))
+        .aggregate(
+            **{
+                f"n{i}": Count("pk", filter=t.inside("commune"))
+                for i, t in enumerate(territories)
+            },
+            **{
+                f"u{i}": Max("updated_at", filter=t.inside("commune"))
+                for i, t in enumerate(territories)
+            },
+        )
+    )
     workshops = (
         Workshop.objects.published()
         .filter(_scope(territories, "territory"))
@@ -208,26 +218,31 @@ class Breakdown:
 NOT_SAID = gettext_lazy("Non précisé")
 
 
-def _counted(summed: list, kind: str) -> dict:
-    """{value: [count per territory]} of the tally keys (kind, value), for the
-    values counted at least once in one of the territories."""
-    found = {}
-    for i, counts in enumerate(summed):
-        for key, n in counts.items():
-            if key[0] == kind and n:
-                found.setdefault(key[1], [0] * len(summed))[i] = n
-    return found
+def _counted(queryset, path: str, territories, group: list[str]):
+    return (
+        queryset.filter(_scope(territories, path))
+        .values(*group)
+        .annotate(
+            **{
+                f"n{i}": Count("pk", filter=t.inside(path))
+                for i, t in enumerate(territories)
+            }
+        )
+        .order_by()
+    )
 
 
 def breakdowns(territories: list[Territory], totals: list[int]) -> list[Breakdown]:
     """Count and share of each value of the six descriptive fields, per
     territory; `totals` (the headline counts) are the shares' denominators.
-    Summed from the tallies; one query per field for its labels."""
-    counted = tallies.tallies()
-    summed = [counted.of(t) for t in territories]
+    One query per field."""
+    published = Initiative.objects.published()
     result = []
 
-    def rows_of(counts, labels: dict) -> list[Row]:
+    def rows_of(counted, key, labels: dict) -> list[Row]:
+        counts = {
+            row[key]: [row[f"n{i}"] for i in range(len(territories))] for row in counted
+        }
         rows = []
         for value, label in labels.items():
             found = counts.get(value)
@@ -244,31 +259,45 @@ def breakdowns(territories: list[Territory], totals: list[int]) -> list[Breakdow
                 )
         return rows
 
-    categories = _counted(summed, "category")
+    categories = _counted(published, "commune", territories, ["category"])
     labels = dict(Category.objects.values_list("pk", "name"))
     result.append(
-        Breakdown("types", _("Type de pratique"), rows_of(categories, labels))
+        Breakdown(
+            "types", _("Type de pratique"), rows_of(categories, "category", labels)
+        )
     )
     for key, title, model, name in (
         ("familles", _("Famille"), Family, "families"),
         ("niveaux", _("Niveau d'action"), ActionLevel, "action_levels"),
         ("ressources", _("Ressources"), ResourceType, "resources"),
     ):
+        through = getattr(Initiative, name).through
+        target = Initiative._meta.get_field(name).m2m_reverse_field_name()
+        counted = _counted(
+            through.objects.filter(initiative__status=PUBLISHED),
+            "initiative__commune",
+            territories,
+            [target],
+        )
         labels = dict(model.objects.values_list("pk", "name"))
-        rows = rows_of(_counted(summed, name), labels)
-        result.append(Breakdown(key, title, rows, True))
+        result.append(Breakdown(key, title, rows_of(counted, target, labels), True))
         if key == "familles":
-            result.append(_choice_breakdown(summed, totals, "economic_model"))
-    result.append(_choice_breakdown(summed, totals, "governance"))
+            result.append(
+                _choice_breakdown(published, territories, totals, "economic_model")
+            )
+    result.append(_choice_breakdown(published, territories, totals, "governance"))
     # Screen order: as the issue lists them.
     order = ["types", "familles", "niveaux", "modeles", "ressources", "gouvernance"]
     return sorted(result, key=lambda b: order.index(b.key))
 
 
-def _choice_breakdown(summed, totals, name) -> Breakdown:
+def _choice_breakdown(published, territories, totals, name) -> Breakdown:
     field = Initiative._meta.get_field(name)
+    counted = _counted(published, "commune", territories, [name])
     labels = {**dict(field.choices), "": NOT_SAID}
-    counts = _counted(summed, name)
+    counts = {
+        row[name]: [row[f"n{i}"] for i in range(len(territories))] for row in counted
+    }
     rows = [
         Row(
             str(label),
@@ -295,22 +324,51 @@ class Evolution:
 
 def evolution(territories: list[Territory]) -> Evolution:
     """Births (creation year, else publication year, else the year the record
-    was made) and closures by year, summed from the tallies: no query."""
+    was made) and closures by year: two queries."""
     n = len(territories)
-    counted = tallies.tallies()
-    summed = [counted.of(t) for t in territories]
-    births = _counted(summed, "birth")
-    closures = _counted(summed, "stopped")
-    estimated = [
-        sum(v for k, v in counts.items() if k[0] == "estimated") for counts in summed
-    ]
-    stopped = [
-        sum(v for k, v in counts.items() if k[0] == "stopped") for counts in summed
-    ]
-    years = [
-        (year, births.get(year, [0] * n), closures.get(year, [0] * n))
-        for year in sorted(births.keys() | closures.keys())
-    ]
+    published = Initiative.objects.published()
+    births = _counted(
+        published.annotate(
+            year=Coalesce(
+                "creation_year",
+                ExtractYear("published_at"),
+                # Imports and old records may lack a publication date.
+                ExtractYear("created_at"),
+            )
+        ).filter(year__isnull=False),
+        "commune",
+        territories,
+        ["year"],
+    ).annotate(
+        **{
+            f"e{i}": Count(
+                "pk", filter=t.inside("commune") & Q(creation_year__isnull=True)
+            )
+            for i, t in enumerate(territories)
+        }
+    )
+    closures = _counted(
+        published.filter(stopped_year__isnull=False),
+        "commune",
+        territories,
+        ["stopped_year"],
+    )
+    by_year: dict[int, tuple[list[int], list[int]]] = {}
+    estimated = [0] * n
+    for row in births:
+        by_year.setdefault(row["year"], ([0] * n, [0] * n))[0][:] = [
+            row[f"n{i}"] for i in range(n)
+        ]
+        for i in range(n):
+            estimated[i] += row[f"e{i}"]
+    stopped = [0] * n
+    for row in closures:
+        by_year.setdefault(row["stopped_year"], ([0] * n, [0] * n))[1][:] = [
+            row[f"n{i}"] for i in range(n)
+        ]
+        for i in range(n):
+            stopped[i] += row[f"n{i}"]
+    years = [(year, *by_year[year]) for year in sorted(by_year)]
     return Evolution(years, estimated, stopped)
 
 
@@ -337,7 +395,7 @@ class ChildTable:
 def children(territory: Territory) -> list[ChildTable]:
     """The territories one level down with their counts: régions of France,
     départements of a région, EPCI and communes of a département, communes of
-    an EPCI. One query per table; the counts come from the tallies."""
+    an EPCI. Two queries per table."""
     tables = []
     if territory.kind == K.FRANCE:
         tables.append(
@@ -378,25 +436,20 @@ def children(territory: Territory) -> list[ChildTable]:
             ("communes", _("Communes"), territory.member_communes.all(), "commune")
         )
     result = []
-    counted = tallies.tallies()
     for key, title, members, path in tables:
         members = list(members.order_by("name"))
-        if path == "commune":
-            counts = {
-                m.pk: counted.counts[m.pk][("n",)]
-                for m in members
-                if m.pk in counted.counts
-            }
-        else:
-            counts = counted.initiatives_by(LEVELS[path])
+        counts = dict(
+            Initiative.objects.published()
+            .filter(**{f"{path}__in": [m.pk for m in members]})
+            .values_list(path)
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
         result.append(
             ChildTable(key, title, [Child(m, counts.get(m.pk, 0)) for m in members])
         )
     return result
 
-
-# Where a commune's département, région and EPCI sit in Tallies.places.
-LEVELS = {"commune__parent": 0, "commune__parent__parent": 1, "commune__epci": 2}
 
 CHILD_SORTS = {
     "nom": lambda child: child.territory.search_name,
@@ -419,11 +472,16 @@ def sort_children(rows: list[Child], sort: str) -> tuple[list[Child], str]:
 
 
 def departements_ranking() -> list[Child]:
-    """Every département of France by density, highest first: one query."""
+    """Every département of France by density, highest first: two queries."""
     departements = list(
         Territory.objects.filter(kind=K.DEPARTEMENT).select_related("parent")
     )
-    counts = tallies.tallies().initiatives_by(LEVELS["commune__parent"])
+    counts = dict(
+        Initiative.objects.published()
+        .values_list("commune__parent")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     rows = [Child(d, counts.get(d.pk, 0)) for d in departements]
     return sort_children(rows, "-densite")[0]
 
@@ -451,9 +509,7 @@ def _labels(name: str) -> dict:
 
 def crosstabs(territory: Territory) -> list[Crosstab]:
     """The seeds' questions to investigate, as tables of initiatives counted by
-    two fields at once, summed from the tallies; one query per field for its
-    labels."""
-    counts = tallies.tallies().of(territory)
+    two fields at once; two queries each (cells, then the base)."""
     specs = [
         (
             "modele-famille",
@@ -476,12 +532,22 @@ def crosstabs(territory: Territory) -> list[Crosstab]:
     ]
     tables = []
     for key, title, row_name, column_name in specs:
+        queryset = Initiative.objects.published().filter(territory.inside("commune"))
+        for name in (row_name, column_name):
+            field = Initiative._meta.get_field(name)
+            if field.many_to_many:
+                queryset = queryset.filter(**{f"{name}__isnull": False})
+            elif field.choices:
+                queryset = queryset.exclude(**{name: ""})  # « non précisé »
         cells = {
-            (k[2], k[3]): n
-            for k, n in counts.items()
-            if k[0] == "cell" and k[1] == key and n
+            (row[row_name], row[column_name]): row["n"]
+            # At most one many-to-many field per table, whose join values()
+            # reuses: a row is one (initiative, value) pair, counted as is.
+            for row in queryset.values(row_name, column_name)
+            .annotate(n=Count("pk"))
+            .order_by()
         }
-        base = counts[("base", key)]
+        base = queryset.aggregate(n=Count("pk", distinct=True))["n"]
         row_labels, column_labels = _labels(row_name), _labels(column_name)
         used_rows = [v for v in row_labels if any(r == v for r, _c in cells)]
         used_columns = [v for v in column_labels if any(c == v for _r, c in cells)]
