@@ -232,17 +232,32 @@ def _counted(queryset, path: str, territories, group: list[str]):
     )
 
 
-def breakdowns(territories: list[Territory], totals: list[int]) -> list[Breakdown]:
+# Each many-to-many field is counted together with the field its
+# cross-tabulation pairs it with (see `crosstabs`): one scan of the link table
+# then serves the breakdown and, for the portrait's territory, the table.
+PARTNERS = {
+    "families": "economic_model",
+    "resources": "governance",
+    "action_levels": "category",
+}
+
+
+def breakdowns(
+    territories: list[Territory], totals: list[int], pairs: dict | None = None
+) -> list[Breakdown]:
     """Count and share of each value of the six descriptive fields, per
     territory; `totals` (the headline counts) are the shares' denominators.
-    One query per field."""
+    One query per field. `pairs`, when given, receives for each many-to-many
+    field {(value, partner value): count in the first territory}."""
     published = Initiative.objects.published()
     result = []
+    n = len(territories)
 
     def rows_of(counted, key, labels: dict) -> list[Row]:
-        counts = {
-            row[key]: [row[f"n{i}"] for i in range(len(territories))] for row in counted
-        }
+        counts = {row[key]: [row[f"n{i}"] for i in range(n)] for row in counted}
+        return rows_from(counts, labels)
+
+    def rows_from(counts: dict, labels: dict) -> list[Row]:
         rows = []
         for value, label in labels.items():
             found = counts.get(value)
@@ -273,14 +288,22 @@ def breakdowns(territories: list[Territory], totals: list[int]) -> list[Breakdow
     ):
         through = getattr(Initiative, name).through
         target = Initiative._meta.get_field(name).m2m_reverse_field_name()
+        partner = f"initiative__{PARTNERS[name]}"
         counted = _counted(
             through.objects.filter(initiative__status=PUBLISHED),
             "initiative__commune",
             territories,
-            [target],
+            [target, partner],
         )
+        counts: dict = {}
+        for row in counted:
+            found = counts.setdefault(row[target], [0] * n)
+            for i in range(n):
+                found[i] += row[f"n{i}"]
+            if pairs is not None and row["n0"]:
+                pairs.setdefault(name, {})[(row[target], row[partner])] = row["n0"]
         labels = dict(model.objects.values_list("pk", "name"))
-        result.append(Breakdown(key, title, rows_of(counted, target, labels), True))
+        result.append(Breakdown(key, title, rows_from(counts, labels), True))
         if key == "familles":
             result.append(
                 _choice_breakdown(published, territories, totals, "economic_model")
@@ -530,9 +553,10 @@ def _labels(name: str) -> dict:
     return dict(field.choices)
 
 
-def crosstabs(territory: Territory) -> list[Crosstab]:
+def crosstabs(territory: Territory, pairs: dict | None = None) -> list[Crosstab]:
     """The seeds' questions to investigate, as tables of initiatives counted by
-    two fields at once; two queries each (cells, then the base)."""
+    two fields at once; two queries each (cells, then the base), one when
+    `pairs` (filled by `breakdowns` with `territory` first) has the cells."""
     specs = [
         (
             "modele-famille",
@@ -562,14 +586,25 @@ def crosstabs(territory: Territory) -> list[Crosstab]:
                 queryset = queryset.filter(**{f"{name}__isnull": False})
             elif field.choices:
                 queryset = queryset.exclude(**{name: ""})  # « non précisé »
-        cells = {
-            (row[row_name], row[column_name]): row["n"]
-            # At most one many-to-many field per table, whose join values()
-            # reuses: a row is one (initiative, value) pair, counted as is.
-            for row in queryset.values(row_name, column_name)
-            .annotate(n=Count("pk"))
-            .order_by()
-        }
+        linked = row_name if row_name in PARTNERS else column_name
+        if pairs is not None and PARTNERS.get(linked) in (row_name, column_name):
+            # (linked value, partner value) pairs, the partner's « non
+            # précisé » left out as the query below does.
+            other = Initiative._meta.get_field(PARTNERS[linked])
+            cells = {
+                ((value, said) if linked == row_name else (said, value)): n
+                for (value, said), n in pairs.get(linked, {}).items()
+                if not (other.choices and said == "")
+            }
+        else:
+            cells = {
+                (row[row_name], row[column_name]): row["n"]
+                # At most one many-to-many field per table, whose join values()
+                # reuses: a row is one (initiative, value) pair, counted as is.
+                for row in queryset.values(row_name, column_name)
+                .annotate(n=Count("pk"))
+                .order_by()
+            }
         base = queryset.aggregate(n=Count("pk", distinct=True))["n"]
         row_labels, column_labels = _labels(row_name), _labels(column_name)
         used_rows = [v for v in row_labels if any(r == v for r, _c in cells)]
@@ -669,14 +704,15 @@ def _portrait(territory: Territory) -> dict:
     compared = [territory, *above[:1]]
     totals = [f.initiatives for f in figures[: len(compared)]]
     here = figures[0]
+    pairs: dict = {}  # the cross-tabulations' cells, counted by breakdowns()
     return {
         "above": above,
         "figures": figures,
         "compared": compared,
-        "breakdowns": breakdowns(compared, totals),
+        "breakdowns": breakdowns(compared, totals, pairs),
         "evolution": evolution([territory]),
         "children": children(territory, by_departement),
-        "crosstabs": crosstabs(territory),
+        "crosstabs": crosstabs(territory, pairs),
         "workshop_items": workshop_items(territory, here.items),
         "tags": top_tags(territory),
         "ranking": (
