@@ -253,10 +253,6 @@ def breakdowns(
     result = []
     n = len(territories)
 
-    def rows_of(counted, key, labels: dict) -> list[Row]:
-        counts = {row[key]: [row[f"n{i}"] for i in range(n)] for row in counted}
-        return rows_from(counts, labels)
-
     def rows_from(counts: dict, labels: dict) -> list[Row]:
         rows = []
         for value, label in labels.items():
@@ -274,11 +270,29 @@ def breakdowns(
                 )
         return rows
 
-    categories = _counted(published, "commune", territories, ["category"])
+    # The three single-valued fields in one scan: at most categories × models
+    # × governances rows, summed per field below.
+    combined = list(
+        _counted(
+            published,
+            "commune",
+            territories,
+            ["category", "economic_model", "governance"],
+        )
+    )
+
+    def counts_of(name: str) -> dict:
+        counts: dict = {}
+        for row in combined:
+            found = counts.setdefault(row[name], [0] * n)
+            for i in range(n):
+                found[i] += row[f"n{i}"]
+        return counts
+
     labels = dict(Category.objects.values_list("pk", "name"))
     result.append(
         Breakdown(
-            "types", _("Type de pratique"), rows_of(categories, "category", labels)
+            "types", _("Type de pratique"), rows_from(counts_of("category"), labels)
         )
     )
     for key, title, model, name in (
@@ -306,21 +320,18 @@ def breakdowns(
         result.append(Breakdown(key, title, rows_from(counts, labels), True))
         if key == "familles":
             result.append(
-                _choice_breakdown(published, territories, totals, "economic_model")
+                _choice_breakdown(counts_of("economic_model"), totals, "economic_model")
             )
-    result.append(_choice_breakdown(published, territories, totals, "governance"))
+    result.append(_choice_breakdown(counts_of("governance"), totals, "governance"))
     # Screen order: as the issue lists them.
     order = ["types", "familles", "niveaux", "modeles", "ressources", "gouvernance"]
     return sorted(result, key=lambda b: order.index(b.key))
 
 
-def _choice_breakdown(published, territories, totals, name) -> Breakdown:
+def _choice_breakdown(counts: dict, totals, name) -> Breakdown:
+    """`counts`: {value: [count per territory]} of the values found."""
     field = Initiative._meta.get_field(name)
-    counted = _counted(published, "commune", territories, [name])
     labels = {**dict(field.choices), "": NOT_SAID}
-    counts = {
-        row[name]: [row[f"n{i}"] for i in range(len(territories))] for row in counted
-    }
     rows = [
         Row(
             str(label),
