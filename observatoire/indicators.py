@@ -358,10 +358,10 @@ class Evolution:
 
 def evolution(territories: list[Territory]) -> Evolution:
     """Births (creation year, else publication year, else the year the record
-    was made) and closures by year: two queries."""
+    was made) and closures by year: one query, by (birth year, closure year)."""
     n = len(territories)
     published = Initiative.objects.published()
-    births = _counted(
+    rows = _counted(
         published.annotate(
             year=Coalesce(
                 "creation_year",
@@ -369,10 +369,10 @@ def evolution(territories: list[Territory]) -> Evolution:
                 # Imports and old records may lack a publication date.
                 ExtractYear("created_at"),
             )
-        ).filter(year__isnull=False),
+        ),
         "commune",
         territories,
-        ["year"],
+        ["year", "stopped_year"],
     ).annotate(
         **{
             f"e{i}": Count(
@@ -381,27 +381,21 @@ def evolution(territories: list[Territory]) -> Evolution:
             for i, t in enumerate(territories)
         }
     )
-    closures = _counted(
-        published.filter(stopped_year__isnull=False),
-        "commune",
-        territories,
-        ["stopped_year"],
-    )
     by_year: dict[int, tuple[list[int], list[int]]] = {}
     estimated = [0] * n
-    for row in births:
-        by_year.setdefault(row["year"], ([0] * n, [0] * n))[0][:] = [
-            row[f"n{i}"] for i in range(n)
-        ]
-        for i in range(n):
-            estimated[i] += row[f"e{i}"]
     stopped = [0] * n
-    for row in closures:
-        by_year.setdefault(row["stopped_year"], ([0] * n, [0] * n))[1][:] = [
-            row[f"n{i}"] for i in range(n)
-        ]
+    for row in rows:
+        for year, column in ((row["year"], 0), (row["stopped_year"], 1)):
+            if year is None:
+                continue
+            counts = by_year.setdefault(year, ([0] * n, [0] * n))[column]
+            for i in range(n):
+                counts[i] += row[f"n{i}"]
         for i in range(n):
-            stopped[i] += row[f"n{i}"]
+            if row["year"] is not None:
+                estimated[i] += row[f"e{i}"]
+            if row["stopped_year"] is not None:
+                stopped[i] += row[f"n{i}"]
     years = [(year, *by_year[year]) for year in sorted(by_year)]
     return Evolution(years, estimated, stopped)
 
