@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
 from django.db.models.functions import Coalesce, ExtractYear
 from django.urls import reverse
 from django.utils import timezone
@@ -560,8 +560,9 @@ def _labels(name: str) -> dict:
 
 def crosstabs(territory: Territory, pairs: dict | None = None) -> list[Crosstab]:
     """The seeds' questions to investigate, as tables of initiatives counted by
-    two fields at once; two queries each (cells, then the base), one when
-    `pairs` (filled by `breakdowns` with `territory` first) has the cells."""
+    two fields at once: one query for the three bases, one for the cells of
+    each table unless `pairs` (filled by `breakdowns` with `territory` first)
+    has them."""
     specs = [
         (
             "modele-famille",
@@ -582,9 +583,28 @@ def crosstabs(territory: Territory, pairs: dict | None = None) -> list[Crosstab]
             "category",
         ),
     ]
+    published = Initiative.objects.published().filter(territory.inside("commune"))
+
+    def said(name: str) -> Q:
+        """The initiatives that say `name` (« non précisé » left out)."""
+        field = Initiative._meta.get_field(name)
+        if field.many_to_many:
+            links = field.remote_field.through.objects.filter(initiative=OuterRef("pk"))
+            return Q(Exists(links))
+        if field.choices:
+            return ~Q(**{name: ""})
+        return Q()
+
+    # The three bases in one scan: initiatives that say both fields.
+    bases = published.aggregate(
+        **{
+            key: Count("pk", filter=said(row_name) & said(column_name))
+            for key, _title, row_name, column_name in specs
+        }
+    )
     tables = []
     for key, title, row_name, column_name in specs:
-        queryset = Initiative.objects.published().filter(territory.inside("commune"))
+        queryset = published
         for name in (row_name, column_name):
             field = Initiative._meta.get_field(name)
             if field.many_to_many:
@@ -610,7 +630,7 @@ def crosstabs(territory: Territory, pairs: dict | None = None) -> list[Crosstab]
                 .annotate(n=Count("pk"))
                 .order_by()
             }
-        base = queryset.aggregate(n=Count("pk", distinct=True))["n"]
+        base = bases[key]
         row_labels, column_labels = _labels(row_name), _labels(column_name)
         used_rows = [v for v in row_labels if any(r == v for r, _c in cells)]
         used_columns = [v for v in column_labels if any(c == v for _r, c in cells)]
