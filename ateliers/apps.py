@@ -45,3 +45,7 @@ class AteliersConfig(AppConfig):
             models.Item,
         ):
             versions.watch(model, versions.ATELIERS)
+
+        from ateliers import search as ateliers_search
+
+        ateliers_search.register()

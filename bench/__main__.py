@@ -92,6 +92,8 @@ class Gunicorn:
                 app,
                 "--workers",
                 "2",
+                "--timeout",
+                "120",
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--access-logfile",

@@ -32,3 +32,7 @@ class InitiativesConfig(AppConfig):
             models.ResourceType,
         ):
             versions.watch(model, versions.INITIATIVES)
+
+        from initiatives import search as initiatives_search
+
+        initiatives_search.register()

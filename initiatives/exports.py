@@ -20,7 +20,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connection, models
+from django.db.models import F, Func, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -163,6 +164,22 @@ def _grouped(rows) -> dict[int, list[str]]:
     return grouped
 
 
+class _AnyOf(Func):
+    """`column = ANY(array)`: on PostgreSQL the ids go as one array parameter,
+    not a thousand placeholders, whose building, sending and parsing cost more
+    than the query itself (400 such queries for 100,000 rows)."""
+
+    arg_joiner = " = ANY("
+    template = "%(expressions)s)"
+    output_field = models.BooleanField()
+
+
+def _among(column: str, ids: list[int]):
+    if connection.vendor == "postgresql":
+        return _AnyOf(F(column), Value(ids, output_field=models.Field()))
+    return Q(**{f"{column}__in": ids})
+
+
 def _related_names(ids: list[int]) -> dict[str, dict[int, list[str]]]:
     """Names of the many-to-many values of `ids`, by lookup: one query each."""
     names = {}
@@ -173,8 +190,8 @@ def _related_names(ids: list[int]) -> dict[str, dict[int, list[str]]]:
         if isinstance(field, TaggableManager):
             rows = (
                 TaggedItem.objects.filter(
+                    _among("object_id", ids),
                     content_type=ContentType.objects.get_for_model(Initiative),
-                    object_id__in=ids,
                 )
                 .order_by("object_id", "tag__name")
                 .values_list("object_id", "tag__name")
@@ -182,7 +199,7 @@ def _related_names(ids: list[int]) -> dict[str, dict[int, list[str]]]:
         else:
             target = field.m2m_reverse_field_name()
             rows = (
-                field.remote_field.through.objects.filter(initiative_id__in=ids)
+                field.remote_field.through.objects.filter(_among("initiative_id", ids))
                 .order_by("initiative_id", f"{target}__position")
                 .values_list("initiative_id", f"{target}__name")
             )

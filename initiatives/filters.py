@@ -11,6 +11,7 @@ cached until the data changes.
 """
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 
 import django_filters
@@ -23,7 +24,7 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from initiatives.models import ActionLevel, Category, Family, Initiative
-from observatoire import versions
+from observatoire import search, versions
 from observatoire.models import Territory
 
 MAX_QUERY_LENGTH = 200
@@ -151,7 +152,12 @@ class InitiativeFilter(django_filters.FilterSet):
         return qs.filter(category__in=value) if value else qs
 
     def filter_text(self, qs, name, value):
-        return qs.search(value)
+        # The site-wide search index (observatoire.search): French full text on
+        # PostgreSQL, FTS5 on SQLite, one indexed lookup instead of a scan. It
+        # holds published initiatives only, which is all this filter sees.
+        if not search.has_words(value):
+            return qs
+        return qs.filter(pk__in=search.matching_ids("initiatives", value))
 
     def filter_territory(self, qs, name, value):
         return qs.within(value)
@@ -197,14 +203,14 @@ def valid_values(filterset: InitiativeFilter) -> dict:
     return filterset.form.cleaned_data
 
 
-def _base(filterset: InitiativeFilter, key: str):
-    """Initiatives matching every valid filter but `key`.
+def _base(filterset: InitiativeFilter, *keys: str):
+    """Initiatives matching every valid filter but those of `keys`.
 
     Reuses the values the form already validated, so facets add no validation
     queries of their own."""
     qs = filterset.queryset.order_by()
     for name, value in valid_values(filterset).items():
-        if name not in (key, "tri") and value:
+        if name not in (*keys, "tri") and value:
             qs = filterset.filters[name].filter(qs, value)
     return qs
 
@@ -214,6 +220,31 @@ def _counts(filterset: InitiativeFilter, key: str, group_by: str) -> dict:
     qs = _base(filterset, key)
     rows = qs.values(group_by).annotate(n=Count("pk")).values_list(group_by, "n")
     return {value: n for value, n in rows if value is not None}
+
+
+def _kind_and_model_counts(filterset: InitiativeFilter) -> tuple[dict, dict]:
+    """The kind-of-practice and economic-model counts from one scan: grouped
+    by both columns over the set that ignores both facets, then each facet
+    keeps the groups the *other* one selects (all of them when it selects
+    nothing). Two columns of the initiative: one query instead of two, on
+    100,000 rows."""
+    rows = (
+        _base(filterset, "type", "modele")
+        .values("category", "economic_model")
+        .annotate(n=Count("pk"))
+        .values_list("category", "economic_model", "n")
+    )
+    values = valid_values(filterset)
+    kinds = {category.pk for category in values.get("type") or ()}
+    economic_models = set(values.get("modele") or ())
+    by_kind: Counter = Counter()
+    by_model: Counter = Counter()
+    for category, economic_model, n in rows:
+        if not economic_models or economic_model in economic_models:
+            by_kind[category] += n
+        if not kinds or category in kinds:
+            by_model[economic_model] += n
+    return by_kind, by_model
 
 
 def _m2m_counts(filterset: InitiativeFilter, key: str, field: str) -> dict:
@@ -295,6 +326,7 @@ def filtered_total(facet_list: list[Facet]) -> int:
 
 def _facets(filterset: InitiativeFilter) -> list[Facet]:
     result = []
+    kind_counts, model_counts = _kind_and_model_counts(filterset)
     for key, model, field_name in (
         ("type", Category, None),
         ("famille", Family, "families"),
@@ -303,7 +335,7 @@ def _facets(filterset: InitiativeFilter) -> list[Facet]:
         if field_name:
             counts = _m2m_counts(filterset, key, field_name)
         else:
-            counts = _counts(filterset, key, "category")
+            counts = kind_counts
         chosen = _selected(filterset, key)
         options = [
             FacetOption(obj.slug, obj.name, counts.get(obj.pk, 0), obj.slug in chosen)
@@ -311,7 +343,7 @@ def _facets(filterset: InitiativeFilter) -> list[Facet]:
         ]
         result.append(Facet(key, InitiativeFilter.base_filters[key].label, options))
 
-    counts = _counts(filterset, "modele", "economic_model")
+    counts = model_counts
     chosen = _selected(filterset, "modele")
     result.append(
         Facet(

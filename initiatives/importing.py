@@ -11,6 +11,7 @@ is saved.
 import csv
 import io
 import json
+import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,9 +24,11 @@ from django.utils import timezone
 
 from initiatives import exports
 from initiatives.models import Category, Initiative
-from observatoire import downloads
+from observatoire import downloads, logs
 from observatoire.models import Territory
 from observatoire.text import fold, unique_slug
+
+logger = logging.getLogger(__name__)
 
 GOGOCARTO_SOURCE = "GoGoCarto"
 REQUIRED_CSV_COLUMNS = ("nom", "type_de_pratique")
@@ -521,6 +524,14 @@ def initiatives_import(
             (report.created if created else report.updated).append(label)
     if dry_run:
         transaction.set_rollback(True)
+    logs.event(
+        logger,
+        "import",
+        created=len(report.created),
+        updated=len(report.updated),
+        skipped=len(report.skipped),
+        dry_run=dry_run,
+    )
     return report
 
 

@@ -9,8 +9,13 @@ class ObservatoireConfig(AppConfig):
     def ready(self):
         from taggit.models import Tag
 
-        from observatoire import versions
+        from observatoire import logs, versions
         from observatoire.models import Territory
 
         versions.watch(Territory, versions.TERRITORIES)
         versions.watch(Tag, versions.TAGS, signals_only=True)
+        logs.connect_signals()
+
+        from observatoire import search
+
+        search.register_common_parts()

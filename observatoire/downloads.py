@@ -21,7 +21,14 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
 
 
+_FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
+
+
 def safe_cell(value) -> str:
+    # Text first, tested by its first character: called for every cell of
+    # a 100,000-row export.
+    if value.__class__ is str and value[:1] not in _FORMULA_STARTS:
+        return value
     if value is None:
         return ""
     if isinstance(value, int | float | Decimal):

@@ -29,6 +29,16 @@ class DashboardForm(forms.Form):
     )
 
 
+class SearchForm(forms.Form):
+    # Django's CharField already refuses NUL bytes, with a French message.
+    q = forms.CharField(
+        label=_("Rechercher"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+
+
 class ThrottledLoginMixin:
     """Refuse to even check a password once its account or the client's address
     has too many recent failures, so guessing stops working."""

@@ -209,6 +209,53 @@ class LocatedQuerySet(VersionedQuerySet):
         )
 
 
+class SearchDocument(models.Model):
+    """One row per public object the site-wide search can find.
+
+    Written by observatoire.search only, from each part's `public()` queryset:
+    a draft, a pending or a rejected object never gets a row, so no search can
+    forget to filter them out. The full-text index over `title` and `body`
+    lives beside the table and differs per database (migration 0005): a
+    generated `tsvector` column with a GIN index on PostgreSQL, an FTS5 table
+    kept in step by triggers on SQLite.
+    """
+
+    kind = models.CharField(_("partie"), max_length=20)
+    object_id = models.PositiveBigIntegerField(_("identifiant"))
+    title = models.TextField(_("titre"))
+    body = models.TextField(_("texte"), blank=True)
+    # Shown under the title ("Brest (29)", the workshop of an item).
+    context = models.CharField(_("contexte"), max_length=300, blank=True)
+    url = models.CharField(_("adresse"), max_length=500)
+    # No database constraint: territories are reloaded in bulk by raw SQL, and
+    # a document is rewritten whenever the object it describes changes.
+    territory = models.ForeignKey(
+        Territory,
+        verbose_name=_("territoire"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("document de recherche")
+        verbose_name_plural = _("documents de recherche")
+        ordering = ["kind", "object_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id"], name="searchdocument_kind_object"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return self.url
+
+
 class RateLimitCounter(models.Model):
     """One rate-limit counter (scope, window and hashed client in `key`),
     counted by a single atomic upsert: see observatoire/ratelimit.py."""

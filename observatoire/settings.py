@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "observatoire.logs.RequestLogMiddleware",
     # Before sessions: a cached public page skips everything below.
     "observatoire.pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -79,6 +80,8 @@ MIDDLEWARE = [
     "observatoire.mail.MailFailureMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last: its process_exception sees a view's database errors first.
+    "observatoire.outage.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "observatoire.urls"
@@ -261,22 +264,69 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"] + ([_tile_origin] if _tile_origin else []),
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
-        "frame-ancestors": ["'self'"],
+        # Agrees with X-Frame-Options: DENY; only /carte/embed/ may be framed.
+        "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
     }
 }
 
+# One key=value line per event on stdout (observatoire/logs.py), for journald
+# or any log shipper. ERROR_REPORT_EMAIL mails every server error (with its
+# traceback) to that address; off by default.
+ERROR_REPORT_EMAIL = envstr("ERROR_REPORT_EMAIL")
+ADMINS = [("Exploitation", ERROR_REPORT_EMAIL)] if ERROR_REPORT_EMAIL else []
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "kv": {"format": "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "kv",
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+        },
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's own 5xx lines: also mailed when ERROR_REPORT_EMAIL is set.
+        "django.request": {
+            "handlers": ["mail_admins"] if ERROR_REPORT_EMAIL else [],
+            "level": "ERROR",
+        },
+        # The request line of observatoire/logs.py replaces the server's.
+        "django.server": {"level": "WARNING"},
+    },
 }
 
+# HTTPS sites pass `check --deploy --fail-level WARNING` as they come. Opt-outs,
+# each said on purpose (the matching check is then silenced):
+# SECURE_SSL_REDIRECT=0 when the reverse proxy already redirects http to https,
+# SECURE_HSTS_SECONDS=0 while trying HTTPS out. HSTS preloading binds the whole
+# domain (a town hall's, often): only its owner may ask (SECURE_HSTS_PRELOAD=1).
+SILENCED_SYSTEM_CHECKS = []
 if not DEBUG and SITE_URL.startswith("https"):
-    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+    # /healthz is probed over plain http by load balancers on the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    if not SECURE_SSL_REDIRECT:
+        SILENCED_SYSTEM_CHECKS.append("security.W008")
+    if not SECURE_HSTS_SECONDS:
+        SILENCED_SYSTEM_CHECKS.append("security.W004")
+    if not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        SILENCED_SYSTEM_CHECKS.append("security.W005")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 # Media served by Django itself only for single-server or demo deployments.
 SERVE_MEDIA = envbool("SERVE_MEDIA", DEBUG)

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils.text import slugify
 
-from observatoire import versions
+from observatoire import search, versions
 from observatoire.models import Territory
 from observatoire.text import fold
 
@@ -155,6 +155,8 @@ def territories_load(
                 out(f"  {done}/{len(records)} territoires traités…")
         Territory.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
         _update_rows(to_update)
+        # The raw UPDATE sends no signal (bulk_create does, through versions).
+        search.changed(Territory, [row[-1] for row in to_update])
         report.created[kind] = len(to_create)
         report.updated[kind] = len(to_update)
         # bulk_create returns primary keys only on some backends: ask once per kind.

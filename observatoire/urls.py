@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from django.views.static import serve
 
-from observatoire import territory_views, views
+from observatoire import feeds, territory_views, views
 from observatoire.forms import LoginForm
 from observatoire.sitemaps import sitemaps
 
@@ -28,6 +28,10 @@ urlpatterns = [
         name="accessibility",
     ),
     path("tableau-de-bord/", views.dashboard, name="dashboard"),
+    path("recherche/", views.search_page, name="search"),
+    path("flux/", feeds.NewContentFeed(), name="feed"),
+    path("flux/territoires/<slug:slug>/", feeds.TerritoryFeed(), name="territory_feed"),
+    path("flux/tags/<slug:slug>/", feeds.TagFeed(), name="tag_feed"),
     path("tags/<slug:slug>/", views.tag_detail, name="tag_detail"),
     path(
         "territoires/recherche/",

@@ -28,7 +28,7 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import ModelSignal, m2m_changed, post_delete, post_save
 
 INITIATIVES = "initiatives"
 ATELIERS = "ateliers"
@@ -42,6 +42,9 @@ ASSESSMENTS = "assessments"
 CONTENT = (INITIATIVES, ATELIERS, REFERENTIEL, TERRITORIES, TAGS)
 
 PREFIX = "version:"
+# Sent (sender=model, pks=[…]) after update(), bulk_create() and bulk_update(),
+# which send no per-row signal: the search index follows these rows.
+bulk_changed = ModelSignal(use_caching=True)
 _watched: dict[type[models.Model], tuple[str, ...]] = {}
 
 
@@ -155,10 +158,18 @@ class VersionedQuerySet(models.QuerySet):
         if scopes:
             bump(*scopes)
 
+    def _listened(self) -> bool:
+        return bulk_changed.has_listeners(self.model)
+
     def update(self, **kwargs):
+        # The rows are named before the update, which may move them out of
+        # this queryset (status=…); only when someone listens.
+        pks = list(self.values_list("pk", flat=True)) if self._listened() else []
         rows = super().update(**kwargs)
         if rows:
             self._bump()
+            if pks:
+                bulk_changed.send(sender=self.model, pks=pks)
         return rows
 
     update.alters_data = True
@@ -167,6 +178,8 @@ class VersionedQuerySet(models.QuerySet):
         created = super().bulk_create(objs, *args, **kwargs)
         if created:
             self._bump()
+            if self._listened():
+                bulk_changed.send(sender=self.model, pks=[obj.pk for obj in created])
         return created
 
     bulk_create.alters_data = True
@@ -175,6 +188,8 @@ class VersionedQuerySet(models.QuerySet):
         rows = super().bulk_update(objs, fields, *args, **kwargs)
         if rows:
             self._bump()
+            if self._listened():
+                bulk_changed.send(sender=self.model, pks=[obj.pk for obj in objs])
         return rows
 
     bulk_update.alters_data = True

@@ -1,15 +1,22 @@
+import sys
+import time
+from urllib.parse import urlencode
+
 from django.contrib.auth import views as auth_views
+from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 from taggit.models import Tag
 
-from observatoire import registry, roles
-from observatoire.forms import DashboardForm
+from observatoire import outage, registry, roles, search
+from observatoire.forms import DashboardForm, SearchForm
 from observatoire.models import Territory
 from observatoire.roles import role_required
 from observatoire.text import fold
@@ -98,16 +105,42 @@ def territory_search(request):
     return JsonResponse({"results": results})
 
 
-@never_cache
-@require_GET
-def healthz(request):
+HEALTH_CACHE_KEY = "healthz:probe"
+
+
+def _database_state() -> str:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+        return "unreachable"
+    return "ok"
+
+
+def _cache_state() -> str:
+    # A write and a read back: a cache that accepts nothing is as bad as none.
+    probe = str(time.time())
+    try:
+        cache.set(HEALTH_CACHE_KEY, probe, 60)
+        if cache.get(HEALTH_CACHE_KEY) != probe:
+            return "unreachable"
+    except Exception:  # noqa: BLE001 - any backend (Redis, database) may fail its own way
+        return "unreachable"
+    return "ok"
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """For load balancers and monitoring: each component's state, 503 if one is
+    down (the load balancer then stops sending visitors to this node)."""
+    states = {"database": _database_state(), "cache": _cache_state()}
+    healthy = all(state == "ok" for state in states.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **states},
+        status=200 if healthy else 503,
+    )
 
 
 @require_GET
@@ -120,6 +153,8 @@ def robots_txt(request):
         # Exports and map data are for programs, and costly to crawl.
         reverse("initiatives:export", args=["csv"]).removesuffix("csv"),
         reverse("initiatives:map_data"),
+        # Every query is a new URL: endless for a crawler, and not content.
+        reverse("search"),
         _folder(reverse("initiatives:map_popup", args=[0])),
     ]
     lines = [
@@ -148,5 +183,67 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
-    # Minimal context: the database may be what failed.
-    return render(request, "500.html", status=500)
+    # Rendered without the request: context processors read the session and the
+    # user's groups, and the database may be what failed.
+    if outage.is_database_down(sys.exc_info()[1]):
+        return outage.unavailable_response(request)
+    return HttpResponseServerError(render_to_string("500.html"))
+
+
+SEARCH_PREVIEW = 5
+SEARCH_PAGE_SIZE = 20
+
+
+class _PartResults:
+    """One part's matches, sliced by the paginator: a page is one query."""
+
+    def __init__(self, query: str, kind: str, total: int):
+        self.query, self.kind, self.total = query, kind, total
+
+    def count(self) -> int:
+        return self.total
+
+    def __getitem__(self, window: slice):
+        return search.hits(
+            self.query, self.kind, limit=window.stop - window.start, offset=window.start
+        )
+
+
+@require_GET
+def search_page(request):
+    """Every part's best matches with their counts, or one part paginated
+    (?partie=…): one query for the counts, one per part shown."""
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    query = search.clean_query(query)
+    chosen = search.part(request.GET.get("partie", ""))
+    counts = search.counts(query) if query else {}
+    blocks, page_obj = [], None
+    if chosen is not None:
+        results = _PartResults(query, chosen.kind, counts.get(chosen.kind, 0))
+        page_obj = Paginator(results, SEARCH_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        blocks.append((chosen, counts.get(chosen.kind, 0), page_obj.object_list))
+    else:
+        for part in search.parts():
+            total = counts.get(part.kind, 0)
+            if total:
+                hits = search.hits(query, part.kind, limit=SEARCH_PREVIEW)
+                blocks.append((part, total, hits))
+    return render(
+        request,
+        "observatoire/search.html",
+        {
+            "form": form,
+            "query": query,
+            "searched": search.has_words(query),
+            "chosen": chosen,
+            "blocks": blocks,
+            "total": sum(counts.values()),
+            "page_obj": page_obj,
+            "querystring_without_page": urlencode(
+                {"q": query, "partie": chosen.kind} if chosen else {"q": query}
+            ),
+        },
+    )

@@ -25,3 +25,7 @@ class ReferentielConfig(AppConfig):
             versions.watch(model, versions.REFERENTIEL)
         for model in (models.Assessment, models.Rating):
             versions.watch(model, versions.ASSESSMENTS)
+
+        from referentiel import search as referentiel_search
+
+        referentiel_search.register()

@@ -5,11 +5,14 @@ import gzip
 import hashlib
 import json
 import operator
+from itertools import repeat
 
 from csp.decorators import csp_replace
 from django.conf import settings
-from django.db.models import F, IntegerField
-from django.db.models.functions import Cast, Round
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import F, Func, IntegerField
+from django.db.models.functions import Cast
 from django.http import (
     Http404,
     HttpResponse,
@@ -251,22 +254,40 @@ def _deltas(values: tuple[int, ...]) -> list[int]:
     return list(map(operator.sub, values, (0, *values[:-1])))
 
 
+def _marker_rows(filterset) -> list[tuple[int, int, int, int]]:
+    """(id, latitude × scale, longitude × scale, kind) of each located
+    initiative, in id order, read with a bare cursor: 100,000 tuples through
+    the ORM's row iterator cost more than the query itself."""
+    if filterset.errors:
+        # Under a filter error, no marker: the whole map would pass for filtered.
+        return []
+    scale = MAP_COORDINATE_SCALE
+    # Integers from the database: no float to round per marker in Python.
+    # The plain ROUND of a float, not Django's Round: on PostgreSQL that one
+    # goes through numeric(1000, 15), fifteen times slower on 100,000 rows.
+    queryset = (
+        filterset.qs.filter(latitude__isnull=False)
+        .order_by("pk")
+        .annotate(
+            lat=Cast(Func(F("latitude") * scale, function="ROUND"), IntegerField()),
+            lon=Cast(Func(F("longitude") * scale, function="ROUND"), IntegerField()),
+        )
+        .values_list("pk", "lat", "lon", "category_id")
+    )
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (an empty IN)
+        return []
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _markers(filterset) -> dict:
     categories = list(Category.objects.values_list("pk", "name", "colour", "icon"))
     index = {pk: position for position, (pk, *_rest) in enumerate(categories)}
     scale = MAP_COORDINATE_SCALE
-    # Integers from the database: no float to round per marker in Python.
-    # Under a filter error, no marker: the whole map would pass for filtered.
-    initiatives = filterset.queryset.none() if filterset.errors else filterset.qs
-    rows = list(
-        initiatives.filter(latitude__isnull=False)
-        .order_by("pk")
-        .annotate(
-            lat=Cast(Round(F("latitude") * scale), IntegerField()),
-            lon=Cast(Round(F("longitude") * scale), IntegerField()),
-        )
-        .values_list("pk", "lat", "lon", "category_id")
-    )
+    rows = _marker_rows(filterset)
     ids, lats, lons, kinds = zip(*rows, strict=True) if rows else ((),) * 4
     return {
         "format": 2,
@@ -279,7 +300,7 @@ def _markers(filterset) -> dict:
         "ids": _deltas(ids),
         "lat": _deltas(lats),
         "lon": _deltas(lons),
-        "kinds": [index.get(kind, 0) for kind in kinds],
+        "kinds": list(map(index.get, kinds, repeat(0))),
         "errors": {
             name: [error["message"] for error in errors.get_json_data()]
             for name, errors in filterset.errors.items()

@@ -163,33 +163,26 @@
       var mainland = L.latLngBounds([]);
       var france = L.latLngBounds([41, -5.6], [51.2, 9.8]);
       // Format 2 (see the map data view): delta-encoded integer columns.
-      var markers = new Array(data.count);
-      var points = new Array(data.count);
+      // Decoded first, without creating any marker: the visitor sees the
+      // counts per square before the 100,000 markers exist.
+      var count = data.count;
+      var ids = new Array(count);
+      var points = new Array(count);
       var id = 0;
       var lat = 0;
       var lon = 0;
-      for (var i = 0; i < data.count; i += 1) {
+      for (var i = 0; i < count; i += 1) {
         id += data.ids[i];
         lat += data.lat[i];
         lon += data.lon[i];
         var point = [lat / data.scale, lon / data.scale];
+        ids[i] = id;
         points[i] = point;
-        var kind = data.kinds[i];
         bounds.extend(point);
         if (france.contains(point)) {
           mainland.extend(point);
         }
-        var entry = data.legend[kind] || { colour: "#1f4e8c" };
-        used[kind] = true;
-        var marker = L.circleMarker(point, {
-          radius: 7,
-          color: "#ffffff",
-          weight: 2,
-          fillColor: entry.colour,
-          fillOpacity: 1,
-          initiativeId: id,
-        });
-        markers[i] = marker;
+        used[data.kinds[i]] = true;
       }
       // Bounds from the data (the cluster group is still filling in, chunk by
       // chunk). Overseas points would zoom out to the whole world: frame
@@ -198,18 +191,34 @@
       if (frame.isValid()) {
         map.fitBounds(frame, { maxZoom: 13, padding: [20, 20] });
       }
-      // Drawn at the first pause of the cluster group, gone once it has
-      // taken every marker and shows its own clusters.
+      // Drawn at once, gone once the cluster group has taken every marker
+      // and shows its own clusters.
       var sketch = overview(points).addTo(map);
-      clusters.options.chunkProgress = function (processed, total) {
-        if (processed === total) {
-          map.removeLayer(sketch);
-        }
-      };
-      clusters.addLayers(markers);
       showLegend(data.legend, used);
-      say(texts.loaded.replace("%(count)s", markers.length.toLocaleString("fr-FR")));
-      block.setAttribute("data-markers", String(markers.length));
+      // The markers are made after the sketch has been painted: creating
+      // 100,000 of them takes a while on a phone.
+      window.setTimeout(function () {
+        var markers = new Array(count);
+        for (var j = 0; j < count; j += 1) {
+          var entry = data.legend[data.kinds[j]] || { colour: "#1f4e8c" };
+          markers[j] = L.circleMarker(points[j], {
+            radius: 7,
+            color: "#ffffff",
+            weight: 2,
+            fillColor: entry.colour,
+            fillOpacity: 1,
+            initiativeId: ids[j],
+          });
+        }
+        clusters.options.chunkProgress = function (processed, total) {
+          if (processed === total) {
+            map.removeLayer(sketch);
+          }
+        };
+        clusters.addLayers(markers);
+        say(texts.loaded.replace("%(count)s", count.toLocaleString("fr-FR")));
+        block.setAttribute("data-markers", String(count));
+      }, 0);
     })
     .catch(function () {
       say(texts.failed);

@@ -59,6 +59,14 @@ def test_map_data_is_compact_and_filtered(client, geo, make_initiative):
     assert data["legend"][legend_index]["colour"] == garden.colour
 
 
+def test_map_data_rounds_coordinates_to_the_nearest_metre(client, make_initiative):
+    """Rounded, not truncated, on both sides of zero (SQLite's CAST truncates,
+    PostgreSQL's ROUND of a float is the one the view asks for)."""
+    west = make_initiative(name="Ouest", latitude=47.999996, longitude=-4.499996)
+    data = client.get(DATA).json()
+    assert decode(data) == [[west.pk, 48.0, -4.5, data["kinds"][0]]]
+
+
 def test_map_data_decodes_many_markers_in_id_order(client, geo, make_initiative):
     made = [
         make_initiative(latitude=48.39 - n * 0.01, longitude=-4.49 + n * 0.0137)
@@ -125,7 +133,7 @@ def test_only_the_embed_may_be_framed(client, make_initiative):
     for url in (MAP, reverse("initiatives:list")):
         page = client.get(url)
         assert page["X-Frame-Options"] == "DENY"
-        assert "frame-ancestors 'self'" in page["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in page["Content-Security-Policy"]
 
 
 def test_embed_links_open_the_full_site(client, make_initiative):

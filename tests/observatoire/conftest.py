@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from observatoire.models import Territory
+from observatoire.models import SearchDocument, Territory
+from tests.ateliers.conftest import make_workshop  # noqa: F401 (a fixture)
 from tests.initiatives.conftest import make_initiative  # noqa: F401 (a fixture)
 
 
@@ -183,3 +184,5 @@ def full_territories(django_db_setup, django_db_blocker):
         yield output.getvalue()
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {Territory._meta.db_table}")
+            # Their search documents too (observatoire.search).
+            cursor.execute(f"DELETE FROM {SearchDocument._meta.db_table}")

@@ -69,24 +69,7 @@ def test_unknown_page_gives_the_french_404(client):
     assert "Page introuvable" in response.content.decode()
 
 
-@pytest.mark.django_db
-def test_healthz_checks_the_database(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
-
-
-@pytest.mark.django_db
-def test_healthz_reports_a_broken_database(client, monkeypatch):
-    from django.db import DatabaseError
-
-    def broken(*args, **kwargs):
-        raise DatabaseError("down")
-
-    monkeypatch.setattr("observatoire.views.connection.cursor", broken)
-    response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.json()["database"] == "unreachable"
+# /healthz: tests/observatoire/test_outage.py (the database made unreachable).
 
 
 @pytest.mark.django_db
