@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
 from django.db.models.functions import Coalesce, ExtractYear
 from django.urls import reverse
 from django.utils import timezone
@@ -232,17 +232,28 @@ def _counted(queryset, path: str, territories, group: list[str]):
     )
 
 
-def breakdowns(territories: list[Territory], totals: list[int]) -> list[Breakdown]:
+# Each many-to-many field is counted together with the field its
+# cross-tabulation pairs it with (see `crosstabs`): one scan of the link table
+# then serves the breakdown and, for the portrait's territory, the table.
+PARTNERS = {
+    "families": "economic_model",
+    "resources": "governance",
+    "action_levels": "category",
+}
+
+
+def breakdowns(
+    territories: list[Territory], totals: list[int], pairs: dict | None = None
+) -> list[Breakdown]:
     """Count and share of each value of the six descriptive fields, per
     territory; `totals` (the headline counts) are the shares' denominators.
-    One query per field."""
+    One query per field. `pairs`, when given, receives for each many-to-many
+    field {(value, partner value): count in the first territory}."""
     published = Initiative.objects.published()
     result = []
+    n = len(territories)
 
-    def rows_of(counted, key, labels: dict) -> list[Row]:
-        counts = {
-            row[key]: [row[f"n{i}"] for i in range(len(territories))] for row in counted
-        }
+    def rows_from(counts: dict, labels: dict) -> list[Row]:
         rows = []
         for value, label in labels.items():
             found = counts.get(value)
@@ -259,11 +270,29 @@ def breakdowns(territories: list[Territory], totals: list[int]) -> list[Breakdow
                 )
         return rows
 
-    categories = _counted(published, "commune", territories, ["category"])
+    # The three single-valued fields in one scan: at most categories × models
+    # × governances rows, summed per field below.
+    combined = list(
+        _counted(
+            published,
+            "commune",
+            territories,
+            ["category", "economic_model", "governance"],
+        )
+    )
+
+    def counts_of(name: str) -> dict:
+        counts: dict = {}
+        for row in combined:
+            found = counts.setdefault(row[name], [0] * n)
+            for i in range(n):
+                found[i] += row[f"n{i}"]
+        return counts
+
     labels = dict(Category.objects.values_list("pk", "name"))
     result.append(
         Breakdown(
-            "types", _("Type de pratique"), rows_of(categories, "category", labels)
+            "types", _("Type de pratique"), rows_from(counts_of("category"), labels)
         )
     )
     for key, title, model, name in (
@@ -273,31 +302,36 @@ def breakdowns(territories: list[Territory], totals: list[int]) -> list[Breakdow
     ):
         through = getattr(Initiative, name).through
         target = Initiative._meta.get_field(name).m2m_reverse_field_name()
+        partner = f"initiative__{PARTNERS[name]}"
         counted = _counted(
             through.objects.filter(initiative__status=PUBLISHED),
             "initiative__commune",
             territories,
-            [target],
+            [target, partner],
         )
+        counts: dict = {}
+        for row in counted:
+            found = counts.setdefault(row[target], [0] * n)
+            for i in range(n):
+                found[i] += row[f"n{i}"]
+            if pairs is not None and row["n0"]:
+                pairs.setdefault(name, {})[(row[target], row[partner])] = row["n0"]
         labels = dict(model.objects.values_list("pk", "name"))
-        result.append(Breakdown(key, title, rows_of(counted, target, labels), True))
+        result.append(Breakdown(key, title, rows_from(counts, labels), True))
         if key == "familles":
             result.append(
-                _choice_breakdown(published, territories, totals, "economic_model")
+                _choice_breakdown(counts_of("economic_model"), totals, "economic_model")
             )
-    result.append(_choice_breakdown(published, territories, totals, "governance"))
+    result.append(_choice_breakdown(counts_of("governance"), totals, "governance"))
     # Screen order: as the issue lists them.
     order = ["types", "familles", "niveaux", "modeles", "ressources", "gouvernance"]
     return sorted(result, key=lambda b: order.index(b.key))
 
 
-def _choice_breakdown(published, territories, totals, name) -> Breakdown:
+def _choice_breakdown(counts: dict, totals, name) -> Breakdown:
+    """`counts`: {value: [count per territory]} of the values found."""
     field = Initiative._meta.get_field(name)
-    counted = _counted(published, "commune", territories, [name])
     labels = {**dict(field.choices), "": NOT_SAID}
-    counts = {
-        row[name]: [row[f"n{i}"] for i in range(len(territories))] for row in counted
-    }
     rows = [
         Row(
             str(label),
@@ -324,10 +358,10 @@ class Evolution:
 
 def evolution(territories: list[Territory]) -> Evolution:
     """Births (creation year, else publication year, else the year the record
-    was made) and closures by year: two queries."""
+    was made) and closures by year: one query, by (birth year, closure year)."""
     n = len(territories)
     published = Initiative.objects.published()
-    births = _counted(
+    rows = _counted(
         published.annotate(
             year=Coalesce(
                 "creation_year",
@@ -335,10 +369,10 @@ def evolution(territories: list[Territory]) -> Evolution:
                 # Imports and old records may lack a publication date.
                 ExtractYear("created_at"),
             )
-        ).filter(year__isnull=False),
+        ),
         "commune",
         territories,
-        ["year"],
+        ["year", "stopped_year"],
     ).annotate(
         **{
             f"e{i}": Count(
@@ -347,27 +381,21 @@ def evolution(territories: list[Territory]) -> Evolution:
             for i, t in enumerate(territories)
         }
     )
-    closures = _counted(
-        published.filter(stopped_year__isnull=False),
-        "commune",
-        territories,
-        ["stopped_year"],
-    )
     by_year: dict[int, tuple[list[int], list[int]]] = {}
     estimated = [0] * n
-    for row in births:
-        by_year.setdefault(row["year"], ([0] * n, [0] * n))[0][:] = [
-            row[f"n{i}"] for i in range(n)
-        ]
-        for i in range(n):
-            estimated[i] += row[f"e{i}"]
     stopped = [0] * n
-    for row in closures:
-        by_year.setdefault(row["stopped_year"], ([0] * n, [0] * n))[1][:] = [
-            row[f"n{i}"] for i in range(n)
-        ]
+    for row in rows:
+        for year, column in ((row["year"], 0), (row["stopped_year"], 1)):
+            if year is None:
+                continue
+            counts = by_year.setdefault(year, ([0] * n, [0] * n))[column]
+            for i in range(n):
+                counts[i] += row[f"n{i}"]
         for i in range(n):
-            stopped[i] += row[f"n{i}"]
+            if row["year"] is not None:
+                estimated[i] += row[f"e{i}"]
+            if row["stopped_year"] is not None:
+                stopped[i] += row[f"n{i}"]
     years = [(year, *by_year[year]) for year in sorted(by_year)]
     return Evolution(years, estimated, stopped)
 
@@ -392,10 +420,23 @@ class ChildTable:
     rows: list[Child]
 
 
-def children(territory: Territory) -> list[ChildTable]:
+def per_departement() -> dict[int, int]:
+    """Published initiatives per département: one query, with one join (the
+    régions' counts are summed from it: a second join cost France's portrait
+    a query twice as slow, 50,000 initiatives on PostgreSQL)."""
+    return dict(
+        Initiative.objects.published()
+        .values_list("commune__parent")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def children(territory: Territory, by_departement=None) -> list[ChildTable]:
     """The territories one level down with their counts: régions of France,
     départements of a région, EPCI and communes of a département, communes of
-    an EPCI. Two queries per table."""
+    an EPCI. Two queries per table (France: `by_departement`, from
+    `per_departement()`, saves one)."""
     tables = []
     if territory.kind == K.FRANCE:
         tables.append(
@@ -438,6 +479,20 @@ def children(territory: Territory) -> list[ChildTable]:
     result = []
     for key, title, members, path in tables:
         members = list(members.order_by("name"))
+        if key == "regions":
+            if by_departement is None:
+                by_departement = per_departement()
+            region_of = dict(
+                Territory.objects.filter(kind=K.DEPARTEMENT).values_list("pk", "parent")
+            )
+            counts = {}
+            for departement, n in by_departement.items():
+                region = region_of.get(departement)
+                counts[region] = counts.get(region, 0) + n
+            result.append(
+                ChildTable(key, title, [Child(m, counts.get(m.pk, 0)) for m in members])
+            )
+            continue
         counts = dict(
             Initiative.objects.published()
             .filter(**{f"{path}__in": [m.pk for m in members]})
@@ -471,17 +526,13 @@ def sort_children(rows: list[Child], sort: str) -> tuple[list[Child], str]:
     return sorted(known, key=value, reverse=sort.startswith("-")) + unknown, sort
 
 
-def departements_ranking() -> list[Child]:
-    """Every département of France by density, highest first: two queries."""
+def departements_ranking(by_departement=None) -> list[Child]:
+    """Every département of France by density, highest first: two queries, one
+    when given `per_departement()`."""
     departements = list(
         Territory.objects.filter(kind=K.DEPARTEMENT).select_related("parent")
     )
-    counts = dict(
-        Initiative.objects.published()
-        .values_list("commune__parent")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    counts = per_departement() if by_departement is None else by_departement
     rows = [Child(d, counts.get(d.pk, 0)) for d in departements]
     return sort_children(rows, "-densite")[0]
 
@@ -507,9 +558,11 @@ def _labels(name: str) -> dict:
     return dict(field.choices)
 
 
-def crosstabs(territory: Territory) -> list[Crosstab]:
+def crosstabs(territory: Territory, pairs: dict | None = None) -> list[Crosstab]:
     """The seeds' questions to investigate, as tables of initiatives counted by
-    two fields at once; two queries each (cells, then the base)."""
+    two fields at once: one query for the three bases, one for the cells of
+    each table unless `pairs` (filled by `breakdowns` with `territory` first)
+    has them."""
     specs = [
         (
             "modele-famille",
@@ -530,24 +583,54 @@ def crosstabs(territory: Territory) -> list[Crosstab]:
             "category",
         ),
     ]
+    published = Initiative.objects.published().filter(territory.inside("commune"))
+
+    def said(name: str) -> Q:
+        """The initiatives that say `name` (« non précisé » left out)."""
+        field = Initiative._meta.get_field(name)
+        if field.many_to_many:
+            links = field.remote_field.through.objects.filter(initiative=OuterRef("pk"))
+            return Q(Exists(links))
+        if field.choices:
+            return ~Q(**{name: ""})
+        return Q()
+
+    # The three bases in one scan: initiatives that say both fields.
+    bases = published.aggregate(
+        **{
+            key: Count("pk", filter=said(row_name) & said(column_name))
+            for key, _title, row_name, column_name in specs
+        }
+    )
     tables = []
     for key, title, row_name, column_name in specs:
-        queryset = Initiative.objects.published().filter(territory.inside("commune"))
+        queryset = published
         for name in (row_name, column_name):
             field = Initiative._meta.get_field(name)
             if field.many_to_many:
                 queryset = queryset.filter(**{f"{name}__isnull": False})
             elif field.choices:
                 queryset = queryset.exclude(**{name: ""})  # « non précisé »
-        cells = {
-            (row[row_name], row[column_name]): row["n"]
-            # At most one many-to-many field per table, whose join values()
-            # reuses: a row is one (initiative, value) pair, counted as is.
-            for row in queryset.values(row_name, column_name)
-            .annotate(n=Count("pk"))
-            .order_by()
-        }
-        base = queryset.aggregate(n=Count("pk", distinct=True))["n"]
+        linked = row_name if row_name in PARTNERS else column_name
+        if pairs is not None and PARTNERS.get(linked) in (row_name, column_name):
+            # (linked value, partner value) pairs, the partner's « non
+            # précisé » left out as the query below does.
+            other = Initiative._meta.get_field(PARTNERS[linked])
+            cells = {
+                ((value, said) if linked == row_name else (said, value)): n
+                for (value, said), n in pairs.get(linked, {}).items()
+                if not (other.choices and said == "")
+            }
+        else:
+            cells = {
+                (row[row_name], row[column_name]): row["n"]
+                # At most one many-to-many field per table, whose join values()
+                # reuses: a row is one (initiative, value) pair, counted as is.
+                for row in queryset.values(row_name, column_name)
+                .annotate(n=Count("pk"))
+                .order_by()
+            }
+        base = bases[key]
         row_labels, column_labels = _labels(row_name), _labels(column_name)
         used_rows = [v for v in row_labels if any(r == v for r, _c in cells)]
         used_columns = [v for v in column_labels if any(c == v for _r, c in cells)]
@@ -640,21 +723,26 @@ def portrait(territory: Territory) -> dict:
 
 def _portrait(territory: Territory) -> dict:
     above = levels_above(territory)
+    # France: one count per département serves the régions and the ranking.
+    by_departement = per_departement() if territory.kind == K.FRANCE else None
     figures = headline([territory, *above])
     compared = [territory, *above[:1]]
     totals = [f.initiatives for f in figures[: len(compared)]]
     here = figures[0]
+    pairs: dict = {}  # the cross-tabulations' cells, counted by breakdowns()
     return {
         "above": above,
         "figures": figures,
         "compared": compared,
-        "breakdowns": breakdowns(compared, totals),
+        "breakdowns": breakdowns(compared, totals, pairs),
         "evolution": evolution([territory]),
-        "children": children(territory),
-        "crosstabs": crosstabs(territory),
+        "children": children(territory, by_departement),
+        "crosstabs": crosstabs(territory, pairs),
         "workshop_items": workshop_items(territory, here.items),
         "tags": top_tags(territory),
-        "ranking": departements_ranking() if territory.kind == K.FRANCE else [],
+        "ranking": (
+            departements_ranking(by_departement) if territory.kind == K.FRANCE else []
+        ),
     }
 
 
