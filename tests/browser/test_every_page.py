@@ -83,6 +83,7 @@ def site(geo, make_user):
         "entry": entries[0],
         "workshop": workshop,
         "territory": geo.finistere,
+        "commune": geo.brest,
         "moderator": make_user("moderator"),
         "facilitator": make_user("facilitator"),
         "agent": make_user("agent"),
@@ -111,6 +112,16 @@ def page_shapes(site) -> list[tuple[str, str | None]]:
         ("/donnees-ouvertes/", None),
         ("/tags/compost/", None),
         (site["territory"].get_absolute_url(), None),
+        (site["territory"].parent.get_absolute_url(), None),  # a région
+        (site["commune"].get_absolute_url(), None),
+        ("/territoires/", None),
+        (
+            f"/territoires/comparer/?t={site['territory'].slug}"
+            f"&t={site['commune'].slug}",
+            None,
+        ),
+        ("/recherche/?q=jardin", None),
+        ("/recherche/?q=jardin&partie=initiatives", None),
         ("/referentiel/", None),
         ("/referentiel/texte-integral/", None),
         (site["entry"].get_absolute_url(), None),
@@ -132,6 +143,7 @@ def page_shapes(site) -> list[tuple[str, str | None]]:
         (f"{site['entry'].get_absolute_url()}modifier/", "facilitator"),
         ("/ateliers/nouveau/", "facilitator"),
         ("/ateliers/importer/", "facilitator"),
+        ("/ateliers/corbeille/", "facilitator"),
         (f"{workshop.get_absolute_url()}modifier/", "facilitator"),
     ]
 
