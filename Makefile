@@ -6,8 +6,9 @@ STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Two test processes: every machine here has 2 cores (PYTEST_ARGS= for one).
-PYTEST_ARGS ?= -n 2
+# Two test processes (every machine here has 2 cores; PYTEST_ARGS= for one);
+# loadgroup keeps each xdist_group (the two-node servers) on one process.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: install run serve test test-fast lint format bench bench-deps browser-deps html-checker clean territories-data messages loadtest
 

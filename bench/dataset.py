@@ -162,6 +162,12 @@ def ensure_users() -> None:
         user.groups.set([Group.objects.get_or_create(name=group)[0]])
 
 
+def ensure_search_index() -> None:
+    """A dataset built before the search index existed gets one (the
+    migration creates the table, not its rows)."""
+    call_command("rebuild_search_index", "--si-vide", verbosity=0)
+
+
 def main() -> int:
     started = time.monotonic()
     say(f"Jeu de données ({connection.vendor}, {connection.settings_dict['NAME']})")
@@ -172,6 +178,7 @@ def main() -> int:
     ensure_workshops()
     ensure_pending()
     ensure_users()
+    ensure_search_index()
     with connection.cursor() as cursor:
         # What autovacuum gives a production database after bulk loads: fresh
         # planner statistics and visibility maps (index-only scans). Quick

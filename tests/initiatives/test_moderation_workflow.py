@@ -125,6 +125,11 @@ def test_two_moderators_at_once_one_wins_one_is_told(
 
     monkeypatch.setattr(Initiative, "_change_status", slow_change_status)
     Group.objects.get_or_create(name=roles.MODERATION)
+    # A transactional test: an earlier one in this process may have flushed
+    # the vocabularies the data migration seeded.
+    Category.objects.get_or_create(
+        slug="jardin-partage", defaults={"name": "Jardin partagé"}
+    )
     initiative = make_initiative(status=Status.PENDING, submitter_email="a@b.org")
     users = [make_user("moderator", username=f"mod-{n}") for n in range(2)]
     barrier = threading.Barrier(2)

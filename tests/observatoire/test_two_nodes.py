@@ -27,7 +27,8 @@ from initiatives.views.submission import ATTEMPT_LIMIT, SEND_LIMIT
 from tests.httpforms import Browser
 from tests.images import image_bytes
 
-pytestmark = pytest.mark.slow
+# One process runs them all: they share two servers, ports and a database.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("two_nodes")]
 
 ROOT = Path(__file__).resolve().parents[2]
 PORTS = [int(p) for p in os.environ.get("TWO_NODES_PORTS", "8106,8116").split(",")]
