@@ -27,8 +27,9 @@ from initiatives.views.submission import ATTEMPT_LIMIT, SEND_LIMIT
 from tests.httpforms import Browser
 from tests.images import image_bytes
 
-# One process runs them all: they share two servers, ports and a database.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("two_nodes")]
+# One process runs them all (make test: --dist loadfile): they share two
+# servers, their ports and a database.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 PORTS = [int(p) for p in os.environ.get("TWO_NODES_PORTS", "8106,8116").split(",")]
@@ -82,7 +83,9 @@ def _ensure_database():
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-@pytest.fixture(scope="module")
+# Started once per test process: a second start would drop the database
+# under the first servers.
+@pytest.fixture(scope="session")
 def nodes(tmp_path_factory):
     for url, what in ((DATABASE_URL, "PostgreSQL"), (CACHE_URL, "Redis")):
         if not _reachable(url):
