@@ -6,10 +6,8 @@ STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Two test processes (every machine here has 2 cores; PYTEST_ARGS= for one);
-# loadfile keeps each test file on one process (the two-node servers, ports
-# and database are shared by the tests of their file).
-PYTEST_ARGS ?= -n 2 --dist loadfile
+# Two test processes: every machine here has 2 cores (PYTEST_ARGS= for one).
+PYTEST_ARGS ?= -n 2
 
 .PHONY: install run serve test test-fast lint format bench bench-deps browser-deps html-checker clean territories-data messages loadtest
 

@@ -2,9 +2,9 @@
 load balancer: two gunicorn processes on two ports, checked over HTTP.
 
 Runs on the database of TWO_NODES_DATABASE_URL (default: DATABASE_URL's
-database with `_nodes` appended) and the Redis of TWO_NODES_CACHE_URL; skipped
-when either is unreachable. Names are unique per run, so the database needs no
-cleaning between runs.
+database with `_nodes_<test process>` appended, a scratch database dropped and
+made afresh at each run) and the Redis of TWO_NODES_CACHE_URL; skipped when
+either is unreachable.
 """
 
 import html
@@ -27,12 +27,16 @@ from initiatives.views.submission import ATTEMPT_LIMIT, SEND_LIMIT
 from tests.httpforms import Browser
 from tests.images import image_bytes
 
-# One process runs them all (make test: --dist loadfile): they share two
-# servers, their ports and a database.
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-PORTS = [int(p) for p in os.environ.get("TWO_NODES_PORTS", "8106,8116").split(",")]
+# Each test process (pytest-xdist worker) that gets some of these tests runs
+# its own pair of nodes: its own ports, database and Redis database.
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+PORTS = [
+    int(p) + 2 * WORKER
+    for p in os.environ.get("TWO_NODES_PORTS", "8106,8116").split(",")
+]
 SECRET = "two-nodes-" + "s3cr3t-k3y-" * 5
 RUN = uuid.uuid4().hex[:8]
 
@@ -50,11 +54,13 @@ def _database_url() -> str:
     if not base.startswith("postgres"):
         base = "postgres://postgres@127.0.0.1:5432/observatoire"
     parts = urllib.parse.urlsplit(base)
-    return parts._replace(path=parts.path + "_nodes").geturl()
+    return parts._replace(path=f"{parts.path}_nodes_{WORKER}").geturl()
 
 
 DATABASE_URL = _database_url()
-CACHE_URL = os.environ.get("TWO_NODES_CACHE_URL", "redis://127.0.0.1:6379/6")
+CACHE_URL = os.environ.get(
+    "TWO_NODES_CACHE_URL", f"redis://127.0.0.1:6379/{6 + WORKER}"
+)
 
 
 def _reachable(url: str) -> bool:
