@@ -275,9 +275,10 @@ def _selected(filterset: InitiativeFilter, key: str) -> set[str]:
 SCOPES = (versions.INITIATIVES, versions.TAGS, versions.TERRITORIES)
 
 
-def cache_key(filterset: InitiativeFilter, namespace: str) -> str:
-    """The valid filter values and the language, the same whatever their order
-    in the URL; the data versions are checked by `cached()`."""
+def canonical_values(filterset: InitiativeFilter) -> list[tuple[str, str | list]]:
+    """The valid filter values but the ordering, by name, objects given by
+    their slug and several values sorted: the same whatever their order in
+    the URL."""
     canonical = []
     for name, value in sorted(valid_values(filterset).items()):
         if name == "tri" or not value:
@@ -288,7 +289,13 @@ def cache_key(filterset: InitiativeFilter, namespace: str) -> str:
             canonical.append((name, value.slug))
         else:
             canonical.append((name, sorted(getattr(v, "slug", v) for v in value)))
-    raw = repr((canonical, get_language()))
+    return canonical
+
+
+def cache_key(filterset: InitiativeFilter, namespace: str) -> str:
+    """The valid filter values and the language; the data versions are checked
+    by `cached()`."""
+    raw = repr((canonical_values(filterset), get_language()))
     digest = hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest()
     return f"initiatives:{namespace}:{digest}"
 

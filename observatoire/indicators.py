@@ -131,36 +131,29 @@ def _scope(territories: list[Territory], field: str) -> Q:
     return query
 
 
+def _counts_and_updates(published, territories: list[Territory], field: str):
+    """For each territory i: `n{i}` objects inside it and `u{i}` their latest
+    update, in one query over them all."""
+    return published.filter(_scope(territories, field)).aggregate(
+        **{
+            f"n{i}": Count("pk", filter=t.inside(field))
+            for i, t in enumerate(territories)
+        },
+        **{
+            f"u{i}": Max("updated_at", filter=t.inside(field))
+            for i, t in enumerate(territories)
+        },
+    )
+
+
 def headline(territories: list[Territory]) -> list[Figures]:
     """Published initiatives, workshops, workshop items and last update of each
     territory (sub-territories included): three queries."""
-    initiatives = (
-        Initiative.objects.published()
-        .filter(_scope(territories, "commune"))
-        .aggregate(
-            **{
-                f"n{i}": Count("pk", filter=t.inside("commune"))
-                for i, t in enumerate(territories)
-            },
-            **{
-                f"u{i}": Max("updated_at", filter=t.inside("commune"))
-                for i, t in enumerate(territories)
-            },
-        )
+    initiatives = _counts_and_updates(
+        Initiative.objects.published(), territories, "commune"
     )
-    workshops = (
-        Workshop.objects.published()
-        .filter(_scope(territories, "territory"))
-        .aggregate(
-            **{
-                f"n{i}": Count("pk", filter=t.inside("territory"))
-                for i, t in enumerate(territories)
-            },
-            **{
-                f"u{i}": Max("updated_at", filter=t.inside("territory"))
-                for i, t in enumerate(territories)
-            },
-        )
+    workshops = _counts_and_updates(
+        Workshop.objects.published(), territories, "territory"
     )
     kind_of = {kind: key for key, kinds, _label in WORKSHOP_KINDS for kind in kinds}
     items = (

@@ -364,17 +364,11 @@ def export_filename(filterset, fmt: str) -> str:
     """« initiatives_finistere-29_jardin-partage_2026-12-01.csv »: what the
     file holds and when, so that two downloads never overwrite each other."""
     parts = ["initiatives"]
-    for name, value in sorted(valid_values(filterset).items()):
-        if name == "tri" or not value:
-            continue
-        if name == "q":
-            parts.append(slugify(value)[:30])
-        elif hasattr(value, "slug"):
-            parts.append(value.slug)
-        elif isinstance(value, str):
-            parts.append(slugify(value))
+    for name, value in filters.canonical_values(filterset):
+        if isinstance(value, str):
+            parts.append(slugify(value)[:30] if name == "q" else slugify(value))
         else:
-            parts.extend(getattr(item, "slug", slugify(str(item))) for item in value)
+            parts.extend(slugify(str(item)) for item in value)
     parts.append(timezone.localdate().isoformat())
     extension = "csv" if fmt.endswith("csv") else fmt
     stem = "_".join(part for part in parts if part)[:150]
