@@ -94,8 +94,9 @@ def test_importer_works_without_javascript(chromium, live_server, facilitator, d
         log_in(page, facilitator, live_server)
         page.goto("/ateliers/importer/")
         page.get_by_label("Texte de la synthèse").fill(seed_text("000"))
-        page.get_by_role("button", name="Voir la structure reconnue").click()
-        page.wait_for_load_state()
+        # The preview is a round trip to the server: wait for its answer.
+        with page.expect_navigation():
+            page.get_by_role("button", name="Voir la structure reconnue").click()
         assert "Conservatisme" in page.locator("#import-preview").inner_text()
         page.get_by_role("button", name="Enregistrer en brouillon").click()
         page.wait_for_url("**/modifier/")
@@ -119,7 +120,6 @@ def test_editor_asks_before_deleting(
     assert Item.objects.filter(pk=item.pk).exists()
     page.once("dialog", lambda dialog: dialog.accept())
     row.get_by_role("button", name="Supprimer").first.click()
-    page.wait_for_load_state()
     page.wait_for_url(re.compile(r"/modifier/\?partie=\d+#structure$"))
     assert not Item.objects.filter(pk=item.pk).exists()
     assert page.console_errors == []
@@ -164,8 +164,9 @@ def test_compact_editor_folds_parts_and_opens_one_item_at_a_time(
     assert row.locator("input[type=text]").first.is_visible()
     assert_accessible(axe, page)
     row.locator(f"input[name='item-{item.pk}-text']").fill("Texte corrigé")
-    row.get_by_role("button", name="Enregistrer").click()
-    page.wait_for_url(f"**/modifier/?element={item.pk}#item-{item.pk}")
+    # The editor comes back to the same address: wait for the new page itself.
+    with page.expect_navigation(url=f"**/modifier/?element={item.pk}#item-{item.pk}"):
+        row.get_by_role("button", name="Enregistrer").click()
     item.refresh_from_db()
     assert item.text == "Texte corrigé"
     # The type of a part changes on demand.
@@ -175,10 +176,10 @@ def test_compact_editor_folds_parts_and_opens_one_item_at_a_time(
     ).click()
     select = page.locator(f"select[name='section-{section.pk}-kind']")
     select.select_option("enjeux")
-    page.locator(f"#section-{section.pk}").get_by_role(
-        "button", name="Enregistrer la partie"
-    ).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator(f"#section-{section.pk}").get_by_role(
+            "button", name="Enregistrer la partie"
+        ).click()
     section.refresh_from_db()
     assert section.kind == "enjeux"
     assert page.console_errors == []

@@ -138,8 +138,8 @@ def test_each_role_lands_on_its_work_after_logging_in(browser_page, db, group, l
         page.get_by_label("Nom d'utilisateur")
     ).fill("personne")
     page.get_by_label("Mot de passe").fill("m0t-de-passe!")
-    page.get_by_role("button", name=re.compile("connecter", re.I)).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("connecter", re.I)).click()
     assert landing in page.url
 
 

@@ -3,6 +3,7 @@ string, and the list standing in for the map without JavaScript."""
 
 import pytest
 from django.utils.text import slugify
+from playwright.sync_api import expect
 
 from initiatives.models import Category, Initiative
 from observatoire.models import Territory
@@ -88,9 +89,11 @@ def test_filters_in_the_query_string_apply_to_map_and_list(browser_page, places)
     items = browser_page.locator(".initiative-list li")
     assert items.count() == 1
     assert "Repair café lyonnais" in items.inner_text()
-    browser_page.click("text=Liste")
+    # Wait for the list page itself, not only for its address.
+    with browser_page.expect_navigation():
+        browser_page.click("text=Liste")
     assert f"territoire={places['rhone'].slug}" in browser_page.url
-    assert browser_page.locator(".initiative-list li").count() == 1
+    expect(browser_page.locator(".initiative-list li")).to_have_count(1)
 
 
 def test_without_javascript_the_map_page_is_the_list(chromium, live_server, places):
@@ -101,8 +104,9 @@ def test_without_javascript_the_map_page_is_the_list(chromium, live_server, plac
         assert not page.is_visible("#map-block")
         assert page.locator(".initiative-list li").count() == 20
         assert page.is_visible("text=31 initiatives trouvées")
-        page.click("text=Page suivante")
-        assert page.locator(".initiative-list li").count() == 11
+        with page.expect_navigation():
+            page.click("text=Page suivante")
+        expect(page.locator(".initiative-list li")).to_have_count(11)
     finally:
         context.close()
 

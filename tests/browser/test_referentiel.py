@@ -176,8 +176,8 @@ def test_facilitator_reorders_and_edits_entries(
     log_in(page, live_server, make_user("facilitator"))
     page.goto("/referentiel/partie/competences/attitudes/")
     second = Entry.objects.filter(section__slug="attitudes")[1]
-    page.get_by_role("button", name=f"Monter « {second.title} »").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name=f"Monter « {second.title} »").click()
     assert Entry.objects.filter(section__slug="attitudes").first() == second
     first_link = page.locator(".ref-entries .ref-entry-title").first
     assert first_link.inner_text() == second.title
