@@ -168,6 +168,12 @@ def ensure_search_index() -> None:
     call_command("rebuild_search_index", "--si-vide", verbosity=0)
 
 
+def ensure_tallies() -> None:
+    """Stored tallies, as a deployment has them once its first portrait of
+    France has been read (or after `recount_tallies`)."""
+    call_command("recount_tallies", "--si-besoin")
+
+
 def main() -> int:
     started = time.monotonic()
     say(f"Jeu de données ({connection.vendor}, {connection.settings_dict['NAME']})")
@@ -186,6 +192,7 @@ def main() -> int:
         cursor.execute(
             "VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE"
         )
+    ensure_tallies()
     say(
         f"  prêt en {time.monotonic() - started:.0f} s : "
         f"{Initiative.objects.published().count()} publiées, "

@@ -383,6 +383,18 @@ class Initiative(models.Model):
     def get_absolute_url(self):
         return reverse("initiatives:detail", args=[self.slug])
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Where the row counted when read: a save that moves it to another
+        # commune or out of publication changes the counts it leaves
+        # (observatoire/tallies.py). None where a field was deferred.
+        instance._tally_state = (
+            instance.__dict__.get("status"),
+            instance.__dict__.get("commune_id"),
+        )
+        return instance
+
     def build_search_text(self, *, commune_name: str | None = None) -> str:
         """The folded text free-text search looks into (bulk_create callers too,
         who pass `commune_name` to spare a query per row)."""

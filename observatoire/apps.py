@@ -19,3 +19,7 @@ class ObservatoireConfig(AppConfig):
         from observatoire import search
 
         search.register_common_parts()
+
+        from observatoire import tallies
+
+        tallies.connect()

@@ -13,18 +13,18 @@ anyone else.
 """
 
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models import Count, F, Max, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from taggit.models import TaggedItem
+from taggit.models import Tag, TaggedItem
 
 from ateliers.models import Item, Workshop
 from initiatives.models import (
@@ -35,8 +35,9 @@ from initiatives.models import (
     ModerationEvent,
     ResourceType,
 )
-from observatoire import versions
+from observatoire import tallies, versions
 from observatoire.models import Territory
+from observatoire.tallies import Tally
 
 PER_INHABITANTS = 10_000
 CACHE_SECONDS = 3600
@@ -146,12 +147,15 @@ def _counts_and_updates(published, territories: list[Territory], field: str):
     )
 
 
-def headline(territories: list[Territory]) -> list[Figures]:
+def headline(
+    territories: list[Territory], tallies: list[Tally] | None = None
+) -> list[Figures]:
     """Published initiatives, workshops, workshop items and last update of each
-    territory (sub-territories included): three queries."""
-    initiatives = _counts_and_updates(
-        Initiative.objects.published(), territories, "commune"
-    )
+    territory (sub-territories included). The initiatives come from their
+    tallies (`tallies_for`); workshops are few and counted here, in two
+    queries."""
+    if tallies is None:
+        tallies = tallies_for(territories)[0]
     workshops = _counts_and_updates(
         Workshop.objects.published(), territories, "territory"
     )
@@ -177,17 +181,47 @@ def headline(territories: list[Territory]) -> list[Figures]:
             per_kind[i][kind_of[row["section__kind"]]] += row[f"n{i}"]
     figures = []
     for i, territory in enumerate(territories):
-        dates = [d for d in (initiatives[f"u{i}"], workshops[f"u{i}"]) if d]
+        dates = [d for d in (tallies[i].updated, workshops[f"u{i}"]) if d]
         figures.append(
             Figures(
                 territory,
-                initiatives[f"n{i}"] or 0,
+                tallies[i].initiatives,
                 workshops[f"n{i}"] or 0,
                 per_kind[i],
                 max(dates) if dates else None,
             )
         )
     return figures
+
+
+def tallies_for(territories: list[Territory]) -> tuple[list[Tally], dict]:
+    """The tally of each territory, and the stored areas read on the way
+    ({area key: Tally}, which give départements' counts): France, régions and
+    départements add up their stored areas (one read for them all), EPCI and
+    communes are counted live."""
+    wanted = {
+        t.pk: tallies.areas_inside(t)
+        for t in territories
+        if t.kind in tallies.STORED_KINDS
+    }
+    if any(keys is None for keys in wanted.values()):
+        found = tallies.areas(None)
+    elif wanted:
+        found = tallies.areas(sorted(set().union(*wanted.values())))
+    else:
+        found = {}
+    result = []
+    for territory in territories:
+        if territory.pk in wanted:
+            keys = wanted[territory.pk]
+            total = Tally()
+            for key in found if keys is None else keys:
+                if key in found:
+                    total += found[key]
+            result.append(total)
+        else:
+            result.append(tallies.live(territory))
+    return result, found
 
 
 # Breakdowns -------------------------------------------------------------
@@ -211,40 +245,21 @@ class Breakdown:
 NOT_SAID = gettext_lazy("Non précisé")
 
 
-def _counted(queryset, path: str, territories, group: list[str]):
-    return (
-        queryset.filter(_scope(territories, path))
-        .values(*group)
-        .annotate(
-            **{
-                f"n{i}": Count("pk", filter=t.inside(path))
-                for i, t in enumerate(territories)
-            }
-        )
-        .order_by()
-    )
-
-
-# Each many-to-many field is counted together with the field its
-# cross-tabulation pairs it with (see `crosstabs`): one scan of the link table
-# then serves the breakdown and, for the portrait's territory, the table.
-PARTNERS = {
-    "families": "economic_model",
-    "resources": "governance",
-    "action_levels": "category",
-}
-
-
 def breakdowns(
-    territories: list[Territory], totals: list[int], pairs: dict | None = None
+    territories: list[Territory],
+    totals: list[int],
+    counted: list[Tally] | None = None,
 ) -> list[Breakdown]:
     """Count and share of each value of the six descriptive fields, per
     territory; `totals` (the headline counts) are the shares' denominators.
-    One query per field. `pairs`, when given, receives for each many-to-many
-    field {(value, partner value): count in the first territory}."""
-    published = Initiative.objects.published()
-    result = []
-    n = len(territories)
+    From the territories' tallies (`counted`, else counted here); the labels
+    cost one query per vocabulary."""
+    if counted is None:
+        counted = tallies_for(territories)[0]
+
+    def per_value(counters: list) -> dict:
+        values = dict.fromkeys(v for counter in counters for v in counter)
+        return {value: [counter[value] for counter in counters] for value in values}
 
     def rows_from(counts: dict, labels: dict) -> list[Row]:
         rows = []
@@ -263,59 +278,30 @@ def breakdowns(
                 )
         return rows
 
-    # The three single-valued fields in one scan: at most categories × models
-    # × governances rows, summed per field below.
-    combined = list(
-        _counted(
-            published,
-            "commune",
-            territories,
-            ["category", "economic_model", "governance"],
-        )
-    )
-
-    def counts_of(name: str) -> dict:
-        counts: dict = {}
-        for row in combined:
-            found = counts.setdefault(row[name], [0] * n)
-            for i in range(n):
-                found[i] += row[f"n{i}"]
-        return counts
-
-    labels = dict(Category.objects.values_list("pk", "name"))
-    result.append(
+    result = [
         Breakdown(
-            "types", _("Type de pratique"), rows_from(counts_of("category"), labels)
+            "types",
+            _("Type de pratique"),
+            rows_from(
+                per_value([t.count_by("category") for t in counted]),
+                dict(Category.objects.values_list("pk", "name")),
+            ),
         )
-    )
+    ]
     for key, title, model, name in (
         ("familles", _("Famille"), Family, "families"),
         ("niveaux", _("Niveau d'action"), ActionLevel, "action_levels"),
         ("ressources", _("Ressources"), ResourceType, "resources"),
     ):
-        through = getattr(Initiative, name).through
-        target = Initiative._meta.get_field(name).m2m_reverse_field_name()
-        partner = f"initiative__{PARTNERS[name]}"
-        counted = _counted(
-            through.objects.filter(initiative__status=PUBLISHED),
-            "initiative__commune",
-            territories,
-            [target, partner],
-        )
-        counts: dict = {}
-        for row in counted:
-            found = counts.setdefault(row[target], [0] * n)
-            for i in range(n):
-                found[i] += row[f"n{i}"]
-            if pairs is not None and row["n0"]:
-                pairs.setdefault(name, {})[(row[target], row[partner])] = row["n0"]
         labels = dict(model.objects.values_list("pk", "name"))
+        counts = per_value([t.links(name) for t in counted])
         result.append(Breakdown(key, title, rows_from(counts, labels), True))
-        if key == "familles":
-            result.append(
-                _choice_breakdown(counts_of("economic_model"), totals, "economic_model")
+    for name in ("economic_model", "governance"):
+        result.append(
+            _choice_breakdown(
+                per_value([t.count_by(name) for t in counted]), totals, name
             )
-    result.append(_choice_breakdown(counts_of("governance"), totals, "governance"))
+        )
     # Screen order: as the issue lists them.
     order = ["types", "familles", "niveaux", "modeles", "ressources", "gouvernance"]
     return sorted(result, key=lambda b: order.index(b.key))
@@ -332,7 +318,7 @@ def _choice_breakdown(counts: dict, totals, name) -> Breakdown:
             [share(n, t) for n, t in zip(counts[value], totals, strict=True)],
         )
         for value, label in labels.items()
-        if value in counts
+        if value in counts and any(counts[value])
     ]
     key = "modeles" if name == "economic_model" else "gouvernance"
     title = _("Modèle économique") if name == "economic_model" else _("Gouvernance")
@@ -349,46 +335,27 @@ class Evolution:
     stopped: list[int] = field(default_factory=list)
 
 
-def evolution(territories: list[Territory]) -> Evolution:
+def evolution(
+    territories: list[Territory], counted: list[Tally] | None = None
+) -> Evolution:
     """Births (creation year, else publication year, else the year the record
-    was made) and closures by year: one query, by (birth year, closure year)."""
+    was made) and closures by year, from the territories' tallies."""
+    if counted is None:
+        counted = tallies_for(territories)[0]
     n = len(territories)
-    published = Initiative.objects.published()
-    rows = _counted(
-        published.annotate(
-            year=Coalesce(
-                "creation_year",
-                ExtractYear("published_at"),
-                # Imports and old records may lack a publication date.
-                ExtractYear("created_at"),
-            )
-        ),
-        "commune",
-        territories,
-        ["year", "stopped_year"],
-    ).annotate(
-        **{
-            f"e{i}": Count(
-                "pk", filter=t.inside("commune") & Q(creation_year__isnull=True)
-            )
-            for i, t in enumerate(territories)
-        }
-    )
     by_year: dict[int, tuple[list[int], list[int]]] = {}
     estimated = [0] * n
     stopped = [0] * n
-    for row in rows:
-        for year, column in ((row["year"], 0), (row["stopped_year"], 1)):
-            if year is None:
-                continue
-            counts = by_year.setdefault(year, ([0] * n, [0] * n))[column]
-            for i in range(n):
-                counts[i] += row[f"n{i}"]
-        for i in range(n):
-            if row["year"] is not None:
-                estimated[i] += row[f"e{i}"]
-            if row["stopped_year"] is not None:
-                stopped[i] += row[f"n{i}"]
+    for i, tally in enumerate(counted):
+        for (year, stopped_year), count in tally.years.items():
+            for when, column in ((year, 0), (stopped_year, 1)):
+                if when is not None:
+                    by_year.setdefault(when, ([0] * n, [0] * n))[column][i] += count
+            if stopped_year is not None:
+                stopped[i] += count
+        estimated[i] = sum(
+            count for (year, _stop), count in tally.estimated.items() if year
+        )
     years = [(year, *by_year[year]) for year in sorted(by_year)]
     return Evolution(years, estimated, stopped)
 
@@ -413,23 +380,20 @@ class ChildTable:
     rows: list[Child]
 
 
-def per_departement() -> dict[int, int]:
-    """Published initiatives per département: one query, with one join (the
-    régions' counts are summed from it: a second join cost France's portrait
-    a query twice as slow, 50,000 initiatives on PostgreSQL)."""
-    return dict(
-        Initiative.objects.published()
-        .values_list("commune__parent")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+def per_departement(found: dict | None = None) -> dict[int, int]:
+    """Published initiatives per département (per area: the communes' parent,
+    0 for none), from the stored tallies (`found`, as `tallies_for` read them,
+    else read here)."""
+    if found is None:
+        found = tallies.areas(None)
+    return {key: tally.initiatives for key, tally in found.items()}
 
 
 def children(territory: Territory, by_departement=None) -> list[ChildTable]:
     """The territories one level down with their counts: régions of France,
     départements of a région, EPCI and communes of a département, communes of
-    an EPCI. Two queries per table (France: `by_departement`, from
-    `per_departement()`, saves one)."""
+    an EPCI. France and régions from the départements' stored counts
+    (`by_departement`, from `per_departement()`); two queries per other table."""
     tables = []
     if territory.kind == K.FRANCE:
         tables.append(
@@ -472,9 +436,18 @@ def children(territory: Territory, by_departement=None) -> list[ChildTable]:
     result = []
     for key, title, members, path in tables:
         members = list(members.order_by("name"))
+        if key in ("regions", "departements") and by_departement is None:
+            by_departement = per_departement()
+        if key == "departements":
+            result.append(
+                ChildTable(
+                    key,
+                    title,
+                    [Child(m, by_departement.get(m.pk, 0)) for m in members],
+                )
+            )
+            continue
         if key == "regions":
-            if by_departement is None:
-                by_departement = per_departement()
             region_of = dict(
                 Territory.objects.filter(kind=K.DEPARTEMENT).values_list("pk", "parent")
             )
@@ -551,86 +524,35 @@ def _labels(name: str) -> dict:
     return dict(field.choices)
 
 
-def crosstabs(territory: Territory, pairs: dict | None = None) -> list[Crosstab]:
+def crosstabs(territory: Territory, tally: Tally | None = None) -> list[Crosstab]:
     """The seeds' questions to investigate, as tables of initiatives counted by
-    two fields at once: one query for the three bases, one for the cells of
-    each table unless `pairs` (filled by `breakdowns` with `territory` first)
-    has them."""
-    specs = [
-        (
-            "modele-famille",
-            _("Modèle économique × famille"),
-            "economic_model",
-            "families",
-        ),
-        (
-            "ressources-gouvernance",
-            _("Ressources × gouvernance"),
-            "resources",
-            "governance",
-        ),
-        (
-            "niveau-type",
-            _("Niveau d'action × type de pratique"),
-            "action_levels",
-            "category",
-        ),
-    ]
-    published = Initiative.objects.published().filter(territory.inside("commune"))
-
-    def said(name: str) -> Q:
-        """The initiatives that say `name` (« non précisé » left out)."""
-        field = Initiative._meta.get_field(name)
-        if field.many_to_many:
-            links = field.remote_field.through.objects.filter(initiative=OuterRef("pk"))
-            return Q(Exists(links))
-        if field.choices:
-            return ~Q(**{name: ""})
-        return Q()
-
-    # The three bases in one scan: initiatives that say both fields.
-    bases = published.aggregate(
-        **{
-            key: Count("pk", filter=said(row_name) & said(column_name))
-            for key, _title, row_name, column_name in specs
-        }
-    )
+    two fields at once, from the territory's tally (each many-to-many field is
+    tallied with the field its table pairs it with); the labels cost one query
+    per vocabulary."""
+    if tally is None:
+        tally = tallies_for([territory])[0][0]
+    titles = {
+        "modele-famille": _("Modèle économique × famille"),
+        "ressources-gouvernance": _("Ressources × gouvernance"),
+        "niveau-type": _("Niveau d'action × type de pratique"),
+    }
     tables = []
-    for key, title, row_name, column_name in specs:
-        queryset = published
-        for name in (row_name, column_name):
-            field = Initiative._meta.get_field(name)
-            if field.many_to_many:
-                queryset = queryset.filter(**{f"{name}__isnull": False})
-            elif field.choices:
-                queryset = queryset.exclude(**{name: ""})  # « non précisé »
-        linked = row_name if row_name in PARTNERS else column_name
-        if pairs is not None and PARTNERS.get(linked) in (row_name, column_name):
-            # (linked value, partner value) pairs, the partner's « non
-            # précisé » left out as the query below does.
-            other = Initiative._meta.get_field(PARTNERS[linked])
-            cells = {
-                ((value, said) if linked == row_name else (said, value)): n
-                for (value, said), n in pairs.get(linked, {}).items()
-                if not (other.choices and said == "")
-            }
-        else:
-            cells = {
-                (row[row_name], row[column_name]): row["n"]
-                # At most one many-to-many field per table, whose join values()
-                # reuses: a row is one (initiative, value) pair, counted as is.
-                for row in queryset.values(row_name, column_name)
-                .annotate(n=Count("pk"))
-                .order_by()
-            }
-        base = bases[key]
+    for key, row_name, column_name in tallies.CROSSTABS:
+        linked = row_name if row_name in tallies.PARTNERS else column_name
+        other = Initiative._meta.get_field(tallies.PARTNERS[linked])
+        cells = {
+            ((value, said) if linked == row_name else (said, value)): n
+            for (value, said), n in tally.linked[linked].items()
+            # The partner's « non précisé » is left out of the table.
+            if not (other.choices and said == "")
+        }
         row_labels, column_labels = _labels(row_name), _labels(column_name)
         used_rows = [v for v in row_labels if any(r == v for r, _c in cells)]
         used_columns = [v for v in column_labels if any(c == v for _r, c in cells)]
         tables.append(
             Crosstab(
                 key,
-                title,
+                titles[key],
                 str(Initiative._meta.get_field(row_name).verbose_name).capitalize(),
                 str(Initiative._meta.get_field(column_name).verbose_name).capitalize(),
                 [str(column_labels[c]) for c in used_columns],
@@ -638,7 +560,7 @@ def crosstabs(territory: Territory, pairs: dict | None = None) -> list[Crosstab]
                     (str(row_labels[r]), [cells.get((r, c), 0) for c in used_columns])
                     for r in used_rows
                 ],
-                base,
+                tally.bases[key],
             )
         )
     return tables
@@ -677,27 +599,34 @@ def workshop_items(territory: Territory, counts: dict[str, int]) -> list[Gathere
     return gathered
 
 
-def top_tags(territory: Territory) -> list[tuple[str, str, int]]:
-    """(name, slug, uses) of the tags most used by published initiatives and
-    workshops here: one query (content types are cached by Django)."""
-    initiatives = Initiative.objects.published().filter(territory.inside("commune"))
+def top_tags(
+    territory: Territory, tally: Tally | None = None
+) -> list[tuple[str, str, int]]:
+    """(name, slug, uses) of the tags most used by published initiatives (from
+    the territory's tally) and workshops here: two queries."""
+    if tally is None:
+        tally = tallies_for([territory])[0][0]
+    uses = Counter(tally.tags)
     workshops = Workshop.objects.published().filter(territory.inside("territory"))
-    rows = (
-        TaggedItem.objects.filter(
-            Q(
-                content_type=ContentType.objects.get_for_model(Initiative),
-                object_id__in=initiatives.values("pk"),
-            )
-            | Q(
+    uses.update(
+        dict(
+            TaggedItem.objects.filter(
                 content_type=ContentType.objects.get_for_model(Workshop),
                 object_id__in=workshops.values("pk"),
             )
+            .values_list("tag")
+            .annotate(n=Count("pk"))
+            .order_by()
         )
-        .values_list("tag__name", "tag__slug")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "tag__name")[:TOP_TAGS]
     )
-    return list(rows)
+    if not uses:
+        return []
+    # Names only for the tags that may make the list (ties at the last place).
+    ranked = uses.most_common()
+    least = ranked[min(TOP_TAGS, len(ranked)) - 1][1]
+    names = Tag.objects.filter(pk__in=[pk for pk, n in ranked if n >= least])
+    rows = [(tag.name, tag.slug, uses[tag.pk]) for tag in names]
+    return sorted(rows, key=lambda row: (-row[2], row[0]))[:TOP_TAGS]
 
 
 # The whole portrait -----------------------------------------------------
@@ -716,23 +645,22 @@ def portrait(territory: Territory) -> dict:
 
 def _portrait(territory: Territory) -> dict:
     above = levels_above(territory)
-    # France: one count per département serves the régions and the ranking.
-    by_departement = per_departement() if territory.kind == K.FRANCE else None
-    figures = headline([territory, *above])
-    compared = [territory, *above[:1]]
+    levels = [territory, *above]
+    counted, found = tallies_for(levels)
+    figures = headline(levels, counted)
+    compared = levels[:2]
     totals = [f.initiatives for f in figures[: len(compared)]]
-    here = figures[0]
-    pairs: dict = {}  # the cross-tabulations' cells, counted by breakdowns()
+    by_departement = per_departement(found) if found else None
     return {
         "above": above,
         "figures": figures,
         "compared": compared,
-        "breakdowns": breakdowns(compared, totals, pairs),
-        "evolution": evolution([territory]),
+        "breakdowns": breakdowns(compared, totals, counted[: len(compared)]),
+        "evolution": evolution([territory], counted[:1]),
         "children": children(territory, by_departement),
-        "crosstabs": crosstabs(territory, pairs),
-        "workshop_items": workshop_items(territory, here.items),
-        "tags": top_tags(territory),
+        "crosstabs": crosstabs(territory, counted[0]),
+        "workshop_items": workshop_items(territory, figures[0].items),
+        "tags": top_tags(territory, counted[0]),
         "ranking": (
             departements_ranking(by_departement) if territory.kind == K.FRANCE else []
         ),
@@ -744,11 +672,14 @@ def comparison(territories: list[Territory]) -> dict:
     name = versions.key("compare", *(t.pk for t in territories), scopes=SCOPES)
     value = cache.get(name)
     if value is None:
-        figures = headline(territories)
+        counted = tallies_for(territories)[0]
+        figures = headline(territories, counted)
         value = {
             "figures": figures,
-            "breakdowns": breakdowns(territories, [f.initiatives for f in figures]),
-            "evolution": evolution(territories),
+            "breakdowns": breakdowns(
+                territories, [f.initiatives for f in figures], counted
+            ),
+            "evolution": evolution(territories, counted),
         }
         cache.set(name, value, CACHE_SECONDS)
     return value

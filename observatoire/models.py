@@ -271,3 +271,26 @@ class RateLimitCounter(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.count}"
+
+
+class Summary(models.Model):
+    """The stored tally of one area's published initiatives (the communes
+    under one parent territory, a département almost always), kept in step by
+    observatoire/tallies.py. Derived data: deleting every row costs one
+    recount, nothing else."""
+
+    # The parent territory's id (not a foreign key: 0 stands for communes
+    # without a parent, -1 for the row saying every area has its row).
+    key = models.IntegerField(_("zone"), primary_key=True)
+    stale = models.BooleanField(_("à recompter"), default=True)
+    # Replaced by every mark: a recount writes back only over the token it read.
+    token = models.CharField(_("jeton"), max_length=32, blank=True)
+    data = models.JSONField(_("décomptes"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("décompte d'une zone")
+        verbose_name_plural = _("décomptes des zones")
+        ordering = ["key"]
+
+    def __str__(self):
+        return str(self.key)

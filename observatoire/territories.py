@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils.text import slugify
 
-from observatoire import jsonsafe, search, versions
+from observatoire import jsonsafe, search, tallies, versions
 from observatoire.models import Territory
 from observatoire.text import fold
 
@@ -169,8 +169,10 @@ def territories_load(
         for (kind, code), row in existing.items()
         if (kind, code) not in in_file and kind != Territory.Kind.FRANCE
     )
-    # Raw executemany sends no signal: say once that the territories changed.
+    # Raw executemany sends no signal: say once that the territories changed
+    # (a commune may have moved: every stored tally too).
     versions.bump(versions.TERRITORIES)
+    tallies.mark_everywhere_once()
     report.seconds = time.monotonic() - started
     out("Territoires chargés :")
     out(f"  France : {france.population} habitants (somme des régions)")

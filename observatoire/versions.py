@@ -42,8 +42,9 @@ ASSESSMENTS = "assessments"
 CONTENT = (INITIATIVES, ATELIERS, REFERENTIEL, TERRITORIES, TAGS)
 
 PREFIX = "version:"
-# Sent (sender=model, pks=[…]) after update(), bulk_create() and bulk_update(),
-# which send no per-row signal: the search index follows these rows.
+# Sent (sender=model, pks=[…], fields={…} or None for new rows) after update(),
+# bulk_create() and bulk_update(), which send no per-row signal: the search
+# index and the stored tallies follow these rows.
 bulk_changed = ModelSignal(use_caching=True)
 _watched: dict[type[models.Model], tuple[str, ...]] = {}
 
@@ -169,7 +170,7 @@ class VersionedQuerySet(models.QuerySet):
         if rows:
             self._bump()
             if pks:
-                bulk_changed.send(sender=self.model, pks=pks)
+                bulk_changed.send(sender=self.model, pks=pks, fields=set(kwargs))
         return rows
 
     update.alters_data = True
@@ -189,7 +190,9 @@ class VersionedQuerySet(models.QuerySet):
         if rows:
             self._bump()
             if self._listened():
-                bulk_changed.send(sender=self.model, pks=[obj.pk for obj in objs])
+                bulk_changed.send(
+                    sender=self.model, pks=[obj.pk for obj in objs], fields=set(fields)
+                )
         return rows
 
     bulk_update.alters_data = True

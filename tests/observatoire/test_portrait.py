@@ -5,7 +5,6 @@ région → France)."""
 import csv
 import io
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -17,6 +16,7 @@ from initiatives.models import Category, Family, Initiative, ModerationEvent
 from observatoire import indicators
 from observatoire.models import Territory
 from tests.ateliers.conftest import make_workshop  # noqa: F401 (a fixture)
+from tests.observatoire.conftest import fresh
 from tests.referentiel.conftest import (  # noqa: F401 (fixtures)
     competencies,
     make_assessment,
@@ -31,94 +31,6 @@ def _clear_cache(db):
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def land(geo, make_initiative, make_workshop):  # noqa: F811
-    """France 68 M inhabitants > Bretagne 3.4 M > Finistère 900,000 > Brest
-    Métropole 210,000 > Brest 140,000; Quimper (63,283) in Finistère, outside
-    the EPCI; Lyon (522,250) in Rhône, Auvergne-Rhône-Alpes.
-
-    Published: 3 initiatives in Brest, 1 in Quimper, 2 in Lyon; plus one
-    pending and one archived in Brest, never counted."""
-    france = Territory.objects.create(
-        kind=K.FRANCE,
-        code="france",
-        slug="france",
-        name="France",
-        population=68_000_000,
-    )
-    for territory, population in (
-        (geo.bretagne, 3_400_000),
-        (geo.finistere, 900_000),
-        (geo.metropole, 210_000),
-        (geo.brest, 140_000),
-        (geo.ara, 8_000_000),
-        (geo.rhone, 1_900_000),
-    ):
-        territory.population = population
-        territory.save()
-    Territory.objects.filter(kind=K.REGION).update(parent=france)
-    garden, repair = Category.objects.order_by("position")[:2]
-    libre = Family.objects.get(slug="libre")
-    solidaire = Family.objects.get(slug="solidaire")
-    durable = Family.objects.get(slug="durable")
-    brest = [
-        make_initiative(
-            commune=geo.brest,
-            category=garden,
-            families=[libre, solidaire],
-            economic_model="free",
-            creation_year=2015,
-            tags=["compost"],
-        ),
-        make_initiative(
-            commune=geo.brest,
-            category=garden,
-            families=[libre],
-            economic_model="paid",
-            creation_year=2015,
-            stopped_year=2020,
-            tags=["compost", "vélo"],
-        ),
-        make_initiative(commune=geo.brest, category=repair),
-    ]
-    quimper = make_initiative(
-        commune=geo.quimper, category=repair, families=[durable], creation_year=2018
-    )
-    lyon = [
-        make_initiative(commune=geo.lyon, category=garden, families=[libre]),
-        make_initiative(commune=geo.lyon, category=garden),
-    ]
-    pending = make_initiative(commune=geo.brest, status=Initiative.Status.PENDING)
-    make_initiative(commune=geo.brest, status=Initiative.Status.ARCHIVED)
-    make_workshop(
-        "Atelier de Quimper\n\nPoints de vigilance\n- Le bénévolat s'épuise\n"
-        "- Les locaux manquent\n\nOpportunités\n- Un tiers-lieu ouvre\n",
-        territory=geo.quimper,
-    )
-    make_workshop(
-        "Atelier de Lyon\n\nEnjeux\n- Un enjeu lyonnais\n", territory=geo.lyon
-    )
-    make_workshop(
-        "Brouillon brestois\n\nPoints de vigilance\n- Pas encore publié\n",
-        territory=geo.brest,
-        published=False,
-    )
-    return SimpleNamespace(
-        **vars(geo),
-        france=france,
-        brest_initiatives=brest,
-        quimper_initiative=quimper,
-        lyon_initiatives=lyon,
-        pending=pending,
-        garden=garden,
-        repair=repair,
-    )
-
-
-def fresh(territory):
-    return indicators.with_ancestors().get(pk=territory.pk)
 
 
 def test_levels_above_go_up_to_france(land):
@@ -589,6 +501,10 @@ def add_initiatives(land, count: int, start: int = 0) -> None:
 
 
 def queries_for(client, url) -> int:
+    """Queries of a cold page (cache cleared) over fresh stored tallies, as a
+    deployment serves it between two writes; the recount after a write has
+    its own test (test_tallies.py)."""
+    client.get(url)
     cache.clear()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
