@@ -1,10 +1,12 @@
 """Indicators of the territory portraits, the comparison and the baromètre.
 
 Everything is counted over *published* initiatives and workshops placed in a
-territory or anywhere inside it (`Territory.inside`). Each function takes the
-territories to compare and answers with a fixed number of GROUP BY queries,
-one conditional count per territory, whatever the number of initiatives: the
-portrait of France costs the same queries as the portrait of a village.
+territory or anywhere inside it (`Territory.inside`). The initiatives' figures
+come from their tallies (observatoire/tallies.py): stored per département and
+summed per région and for France, counted live for EPCI and communes, in a
+fixed number of queries whatever the number of initiatives — the portrait of
+France costs no more than the portrait of a village. Workshops are few and
+counted here with one conditional count per territory.
 
 `portrait()` and `comparison()` cache their public part under keys built from
 the data versions (observatoire/versions.py): a publication shows on the next
@@ -148,14 +150,14 @@ def _counts_and_updates(published, territories: list[Territory], field: str):
 
 
 def headline(
-    territories: list[Territory], tallies: list[Tally] | None = None
+    territories: list[Territory], counted: list[Tally] | None = None
 ) -> list[Figures]:
     """Published initiatives, workshops, workshop items and last update of each
     territory (sub-territories included). The initiatives come from their
-    tallies (`tallies_for`); workshops are few and counted here, in two
-    queries."""
-    if tallies is None:
-        tallies = tallies_for(territories)[0]
+    tallies (`counted`, else `tallies.of`); workshops are few and counted
+    here, in two queries."""
+    if counted is None:
+        counted = tallies.of(territories)
     workshops = _counts_and_updates(
         Workshop.objects.published(), territories, "territory"
     )
@@ -181,47 +183,17 @@ def headline(
             per_kind[i][kind_of[row["section__kind"]]] += row[f"n{i}"]
     figures = []
     for i, territory in enumerate(territories):
-        dates = [d for d in (tallies[i].updated, workshops[f"u{i}"]) if d]
+        dates = [d for d in (counted[i].updated, workshops[f"u{i}"]) if d]
         figures.append(
             Figures(
                 territory,
-                tallies[i].initiatives,
+                counted[i].initiatives,
                 workshops[f"n{i}"] or 0,
                 per_kind[i],
                 max(dates) if dates else None,
             )
         )
     return figures
-
-
-def tallies_for(territories: list[Territory]) -> tuple[list[Tally], dict]:
-    """The tally of each territory, and the stored areas read on the way
-    ({area key: Tally}, which give départements' counts): France, régions and
-    départements add up their stored areas (one read for them all), EPCI and
-    communes are counted live."""
-    wanted = {
-        t.pk: tallies.areas_inside(t)
-        for t in territories
-        if t.kind in tallies.STORED_KINDS
-    }
-    if any(keys is None for keys in wanted.values()):
-        found = tallies.areas(None)
-    elif wanted:
-        found = tallies.areas(sorted(set().union(*wanted.values())))
-    else:
-        found = {}
-    result = []
-    for territory in territories:
-        if territory.pk in wanted:
-            keys = wanted[territory.pk]
-            total = Tally()
-            for key in found if keys is None else keys:
-                if key in found:
-                    total += found[key]
-            result.append(total)
-        else:
-            result.append(tallies.live(territory))
-    return result, found
 
 
 # Breakdowns -------------------------------------------------------------
@@ -255,7 +227,7 @@ def breakdowns(
     From the territories' tallies (`counted`, else counted here); the labels
     cost one query per vocabulary."""
     if counted is None:
-        counted = tallies_for(territories)[0]
+        counted = tallies.of(territories)
 
     def per_value(counters: list) -> dict:
         values = dict.fromkeys(v for counter in counters for v in counter)
@@ -341,7 +313,7 @@ def evolution(
     """Births (creation year, else publication year, else the year the record
     was made) and closures by year, from the territories' tallies."""
     if counted is None:
-        counted = tallies_for(territories)[0]
+        counted = tallies.of(territories)
     n = len(territories)
     by_year: dict[int, tuple[list[int], list[int]]] = {}
     estimated = [0] * n
@@ -380,13 +352,14 @@ class ChildTable:
     rows: list[Child]
 
 
-def per_departement(found: dict | None = None) -> dict[int, int]:
+def per_departement() -> dict[int, int]:
     """Published initiatives per département (per area: the communes' parent,
-    0 for none), from the stored tallies (`found`, as `tallies_for` read them,
-    else read here)."""
-    if found is None:
-        found = tallies.areas(None)
-    return {key: tally.initiatives for key, tally in found.items()}
+    0 for none), from the stored tallies. A portrait reads them from its
+    territory's tally (`Tally.parts`) instead."""
+    parts = Counter()
+    for tally in tallies.areas(None).values():
+        parts.update(tally.parts)
+    return dict(parts)
 
 
 def children(territory: Territory, by_departement=None) -> list[ChildTable]:
@@ -530,7 +503,7 @@ def crosstabs(territory: Territory, tally: Tally | None = None) -> list[Crosstab
     tallied with the field its table pairs it with); the labels cost one query
     per vocabulary."""
     if tally is None:
-        tally = tallies_for([territory])[0][0]
+        tally = tallies.of([territory])[0]
     titles = {
         "modele-famille": _("Modèle économique × famille"),
         "ressources-gouvernance": _("Ressources × gouvernance"),
@@ -605,7 +578,7 @@ def top_tags(
     """(name, slug, uses) of the tags most used by published initiatives (from
     the territory's tally) and workshops here: two queries."""
     if tally is None:
-        tally = tallies_for([territory])[0][0]
+        tally = tallies.of([territory])[0]
     uses = Counter(tally.tags)
     workshops = Workshop.objects.published().filter(territory.inside("territory"))
     uses.update(
@@ -646,11 +619,14 @@ def portrait(territory: Territory) -> dict:
 def _portrait(territory: Territory) -> dict:
     above = levels_above(territory)
     levels = [territory, *above]
-    counted, found = tallies_for(levels)
+    counted = tallies.of(levels)
     figures = headline(levels, counted)
     compared = levels[:2]
     totals = [f.initiatives for f in figures[: len(compared)]]
-    by_departement = per_departement(found) if found else None
+    # France and régions: their départements' counts come with their tally.
+    by_departement = (
+        dict(counted[0].parts) if territory.kind in (K.FRANCE, K.REGION) else None
+    )
     return {
         "above": above,
         "figures": figures,
@@ -672,7 +648,7 @@ def comparison(territories: list[Territory]) -> dict:
     name = versions.key("compare", *(t.pk for t in territories), scopes=SCOPES)
     value = cache.get(name)
     if value is None:
-        counted = tallies_for(territories)[0]
+        counted = tallies.of(territories)
         figures = headline(territories, counted)
         value = {
             "figures": figures,

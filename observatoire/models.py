@@ -274,23 +274,32 @@ class RateLimitCounter(models.Model):
 
 
 class Summary(models.Model):
-    """The stored tally of one area's published initiatives (the communes
-    under one parent territory, a département almost always), kept in step by
-    observatoire/tallies.py. Derived data: deleting every row costs one
+    """A stored tally of published initiatives, kept in step by
+    observatoire/tallies.py: an *area* (the communes under one parent
+    territory, a département almost always) or the *total* of a région or of
+    France (the sum of its areas). Derived data: deleting every row costs one
     recount, nothing else."""
 
-    # The parent territory's id (not a foreign key: 0 stands for communes
+    class Scope(models.TextChoices):
+        AREA = "area", _("zone")
+        TOTAL = "total", _("total")
+
+    scope = models.CharField(_("portée"), max_length=5, choices=Scope.choices)
+    # The territory's id (not a foreign key: for areas, 0 stands for communes
     # without a parent, -1 for the row saying every area has its row).
-    key = models.IntegerField(_("zone"), primary_key=True)
+    key = models.IntegerField(_("clé"))
     stale = models.BooleanField(_("à recompter"), default=True)
     # Replaced by every mark: a recount writes back only over the token it read.
     token = models.CharField(_("jeton"), max_length=32, blank=True)
     data = models.JSONField(_("décomptes"), default=dict, blank=True)
 
     class Meta:
-        verbose_name = _("décompte d'une zone")
-        verbose_name_plural = _("décomptes des zones")
-        ordering = ["key"]
+        verbose_name = _("décompte stocké")
+        verbose_name_plural = _("décomptes stockés")
+        ordering = ["scope", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="summary_scope_key")
+        ]
 
     def __str__(self):
-        return str(self.key)
+        return f"{self.scope} {self.key}"

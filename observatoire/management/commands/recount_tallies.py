@@ -3,7 +3,9 @@ import time
 from django.core.management.base import BaseCommand
 
 from observatoire import tallies
-from observatoire.models import Summary
+from observatoire.models import Summary, Territory
+
+K = Territory.Kind
 
 
 class Command(BaseCommand):
@@ -25,7 +27,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, if_needed=False, **options):
-        fresh = Summary.objects.filter(key=tallies.EVERYWHERE, stale=False).exists()
+        fresh = Summary.objects.filter(
+            scope=tallies.AREA, key=tallies.EVERYWHERE, stale=False
+        ).exists()
         if if_needed and fresh and not Summary.objects.filter(stale=True).exists():
             self.stdout.write("Décomptes déjà à jour : rien à faire.")
             return
@@ -33,10 +37,15 @@ class Command(BaseCommand):
         self.stdout.write("Recomptage de toutes les zones…")
         tallies.mark_everywhere()
         found = tallies.areas(None)
+        self.stdout.write(f"  {len(found)} zones recomptées, totaux…")
+        # The totals of France and the régions, summed from the areas.
+        summed = tallies.of(
+            list(Territory.objects.filter(kind__in=[K.FRANCE, K.REGION]))
+        )
         left = Summary.objects.filter(stale=True).count()
         self.stdout.write(
             f"Décomptes recomptés en {time.monotonic() - started:.1f} s : "
-            f"{len(found)} zones, "
+            f"{len(found)} zones, {len(summed)} totaux (France et régions), "
             f"{sum(t.initiatives for t in found.values())} initiatives publiées."
         )
         if left:
