@@ -17,12 +17,15 @@ changes); their managers are built on `VersionedQuerySet`, so the bulk paths
 that send no signal (`update`, `bulk_create`, `bulk_update`) bump the same
 scopes. `fetch()`/`store()` read a cached value and the versions it depends on
 in one round trip (the page cache, observatoire/pagecache.py, uses them on
-every request).
+every request). Given a `Memo`, they keep big values in the process too, and
+a hit reads only the versions from the shared cache.
 """
 
 import hashlib
+import threading
 import uuid
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.cache import cache
@@ -90,27 +93,103 @@ def key(namespace: str, *parts, scopes: Iterable[str]) -> str:
     return f"{namespace}:{digest}"
 
 
-def fetch(name: str, *, scopes: Iterable[str]) -> tuple[Any, dict[str, str]]:
+class Memo:
+    """A small per-process copy of big values fetched from the shared cache,
+    most recently used first, within a byte budget.
+
+    Not state of its own that app servers could disagree on: it only holds
+    values that are never modified once built, each with the data versions
+    it was built from, and `fetch()` serves one only when those versions are
+    still the current ones in the shared cache, read on every request. A
+    write on any app server bumps the versions, so every other server's copy
+    misses on its next request, as the shared entry does. What it saves is
+    reading and unpickling the value (hundreds of kilobytes) on each hit."""
+
+    def __init__(self, *, max_bytes: int, size: Callable[[Any], int]):
+        self.max_bytes = max_bytes
+        self._size = size
+        # name: (versions, value, size), least recently used first.
+        self._entries: OrderedDict[str, tuple] = OrderedDict()
+        self._bytes = 0
+        # gunicorn threads share the process: OrderedDict moves are not atomic.
+        self._lock = threading.Lock()
+
+    def get(self, name: str, versions: dict[str, str]) -> Any:
+        with self._lock:
+            entry = self._entries.get(name)
+            if entry is None or entry[0] != versions:
+                return None
+            self._entries.move_to_end(name)
+            return entry[1]
+
+    def put(self, name: str, versions: dict[str, str], value) -> None:
+        size = self._size(value)
+        with self._lock:
+            old = self._entries.pop(name, None)
+            if old is not None:
+                self._bytes -= old[2]
+            if size > self.max_bytes:
+                return
+            self._entries[name] = (dict(versions), value, size)
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _oldest, (*_rest, dropped) = self._entries.popitem(last=False)
+                self._bytes -= dropped
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def total_bytes(self) -> int:
+        return self._bytes
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+
+def fetch(
+    name: str, *, scopes: Iterable[str], memo: Memo | None = None
+) -> tuple[Any, dict[str, str]]:
     """The value stored under `name` by `store()` if the versions of `scopes`
     have not changed since (else None), and the current versions to store a
-    fresh one with. One cache round trip when the value is there."""
+    fresh one with. One cache round trip when the value is there; with a
+    `memo` that holds it, one small round trip that reads only the versions
+    (two when the memo misses and the shared cache has it)."""
     scopes = tuple(scopes)
     keys = [_cache_key(scope) for scope in scopes]
-    found = cache.get_many([name, *keys])
-    if all(key in found for key in keys):
-        now = {scope: found[_cache_key(scope)] for scope in scopes}
-    else:
-        now = current(*scopes)
+    found = cache.get_many(keys if memo is not None else [name, *keys])
+    if not all(key in found for key in keys):
+        # New tokens: nothing stored under the old ones is valid any more.
+        return None, current(*scopes)
+    now = {scope: found[_cache_key(scope)] for scope in scopes}
+    if memo is not None:
+        value = memo.get(name, now)
+        if value is not None:
+            return value, now
+        found[name] = cache.get(name)
     entry = found.get(name)
     if entry is not None and entry[0] == now:
+        if memo is not None:
+            memo.put(name, now, entry[1])
         return entry[1], now
     return None, now
 
 
-def store(name: str, value, *, versions: dict[str, str], timeout: int) -> None:
+def store(
+    name: str,
+    value,
+    *,
+    versions: dict[str, str],
+    timeout: int,
+    memo: Memo | None = None,
+) -> None:
     """Cache `value` as built from the data at `versions` (read *before*
     building it: a write meanwhile leaves it stale-marked, never stale-served)."""
     cache.set(name, (versions, value), timeout)
+    if memo is not None:
+        memo.put(name, versions, value)
 
 
 def watch(model: type[models.Model], *scopes: str, signals_only=False) -> None:

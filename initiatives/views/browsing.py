@@ -55,6 +55,10 @@ MAP_CACHE_SECONDS = 15 * 60
 # 1/100,000 of a degree: about a metre, finer than any address.
 MAP_COORDINATE_SCALE = 100_000
 EMBED_LIST_SIZE = 50
+# All the markers of France gzip-compressed weigh about 800 KB: reading them
+# from a database cache table on every request costs more than the rest of
+# the request. A few of the most asked filters, in each process.
+MAP_MEMO = versions.Memo(max_bytes=16 * 1024 * 1024, size=lambda e: len(e["body"]))
 
 
 def _filter_query(request, *drop: str) -> str:
@@ -210,7 +214,8 @@ def map_data(request):
     latitude (4839000 + 12) / 100000. Popups: /carte/fiche/<id>.json.
 
     Compressed with gzip when the request accepts it, cached until the data
-    changes (observatoire.versions), and revalidated by ETag."""
+    changes (observatoire.versions, the biggest answers in each process too),
+    and revalidated by ETag."""
     # Each encoding cached apart, so a request reads only the body it sends;
     # keyed by the query string as sent, so a cached answer costs one cache
     # read and not even the validation of the filter values.
@@ -222,10 +227,12 @@ def map_data(request):
             f"{encoding}|{get_language()}|{query}".encode(), usedforsecurity=False
         ).hexdigest()
     )
-    entry, current = versions.fetch(key, scopes=filters.SCOPES)
+    entry, current = versions.fetch(key, scopes=filters.SCOPES, memo=MAP_MEMO)
     if entry is None:
         entry = _markers_entry(published_filter(request.GET), encoding)
-        versions.store(key, entry, versions=current, timeout=MAP_CACHE_SECONDS)
+        versions.store(
+            key, entry, versions=current, timeout=MAP_CACHE_SECONDS, memo=MAP_MEMO
+        )
     if entry["etag"] in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:

@@ -3,9 +3,14 @@ import json
 from itertools import accumulate
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from initiatives.models import Category, Initiative
+from initiatives.views import browsing
+from observatoire import versions
 
 MAP = reverse("initiatives:map")
 DATA = reverse("initiatives:map_data")
@@ -232,3 +237,106 @@ def test_map_data_revalidates_with_etag(client, make_initiative):
     assert len(markers(changed)) == 2
     other_filter = client.get(DATA, {"modele": "free"}, HTTP_IF_NONE_MATCH=etag)
     assert other_filter.status_code == 200
+
+
+# The map data kept in each process (versions.Memo) ------------------------------
+
+GZIP = {"HTTP_ACCEPT_ENCODING": "gzip"}
+
+
+def gzip_markers(response) -> list[list]:
+    return decode(json.loads(gzip.decompress(response.content)))
+
+
+def _reads_markers_body(queries) -> bool:
+    return any("initiatives:markers:" in query["sql"] for query in queries)
+
+
+def test_map_data_held_in_process_reads_only_the_versions(client, make_initiative):
+    """A process that holds the markers asks the shared cache for the data
+    versions alone, not for the 800 KB body; another process, which does not
+    hold them, reads the body from the shared cache and builds nothing."""
+    make_initiative()
+    first = client.get(DATA, **GZIP)
+    with CaptureQueriesContext(connection) as held:
+        again = client.get(DATA, **GZIP)
+    assert len(held) == 1
+    assert not _reads_markers_body(held.captured_queries)
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+
+    browsing.MAP_MEMO.clear()  # as in a process that has not served it yet
+    with CaptureQueriesContext(connection) as shared:
+        other = client.get(DATA, **GZIP)
+    assert len(shared) == 2
+    assert _reads_markers_body(shared.captured_queries)
+    assert other.content == first.content
+
+
+def test_publication_by_a_moderator_reaches_map_data_held_in_process(
+    client, client_for, make_initiative
+):
+    """The memo is checked against the shared data versions on each request:
+    a publication (on this app server or another) is on the next map."""
+    shown = make_initiative(name="Déjà publiée")
+    pending = make_initiative(name="En attente", status=Initiative.Status.PENDING)
+    assert [row[0] for row in gzip_markers(client.get(DATA, **GZIP))] == [shown.pk]
+    assert len(browsing.MAP_MEMO) > 0
+
+    from tests.initiatives.test_moderation import edit_data
+
+    moderator = client_for("moderator")
+    url = reverse("initiatives:moderate_initiative", args=[pending.pk])
+    assert moderator.post(url, edit_data(pending)).status_code == 302
+    moderator.logout()
+    rows = gzip_markers(client.get(DATA, **GZIP))
+    assert [row[0] for row in rows] == [shown.pk, pending.pk]
+
+
+def test_bulk_publication_reaches_map_data_held_in_process(client, make_initiative):
+    shown = make_initiative()
+    pending = make_initiative(status=Initiative.Status.PENDING)
+    before = client.get(DATA, **GZIP)
+    assert [row[0] for row in gzip_markers(before)] == [shown.pk]
+    Initiative.objects.filter(pk=pending.pk).update(
+        status=Initiative.Status.PUBLISHED, published_at=timezone.now()
+    )
+    after = client.get(DATA, **GZIP, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200
+    assert [row[0] for row in gzip_markers(after)] == [shown.pk, pending.pk]
+
+
+def test_map_data_held_in_process_stays_within_its_budget(
+    client, make_initiative, monkeypatch
+):
+    make_initiative()
+    size = len(client.get(DATA, **GZIP).content)
+    memo = versions.Memo(max_bytes=2 * size + size // 2, size=lambda e: len(e["body"]))
+    monkeypatch.setattr(browsing, "MAP_MEMO", memo)
+    queries = [{"tri": order} for order in ("nom", "-nom", "date", "-date")]
+    for query in queries:
+        client.get(DATA, query, **GZIP)
+    assert len(memo) == 2
+    assert memo.total_bytes <= memo.max_bytes
+    # The least recently used went first: the last two are still held.
+    with CaptureQueriesContext(connection) as latest:
+        client.get(DATA, queries[-1], **GZIP)
+    assert not _reads_markers_body(latest.captured_queries)
+    with CaptureQueriesContext(connection) as oldest:
+        client.get(DATA, queries[0], **GZIP)
+    assert _reads_markers_body(oldest.captured_queries)
+
+
+def test_memo_keeps_the_recently_used_within_its_byte_budget():
+    memo = versions.Memo(max_bytes=10, size=len)
+    now = {"initiatives": "a"}
+    memo.put("one", now, b"1234")
+    memo.put("two", now, b"1234")
+    assert memo.get("one", now) == b"1234"  # now the most recently used
+    memo.put("three", now, b"1234")
+    assert memo.get("two", now) is None
+    assert memo.get("one", now) == b"1234" and memo.get("three", now) == b"1234"
+    assert memo.total_bytes == 8
+    memo.put("huge", now, b"x" * 11)  # bigger than the budget: not held
+    assert memo.get("huge", now) is None and memo.total_bytes == 8
+    # Held values serve only the versions they were built from.
+    assert memo.get("one", {"initiatives": "b"}) is None

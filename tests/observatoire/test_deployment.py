@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -99,6 +100,20 @@ def test_migrate_alone_gives_a_working_cache(tmp_path):
     # `make db` still runs createcachetable afterwards: harmless.
     again = manage("createcachetable", tmp_path=tmp_path, **env)
     assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="unlogged tables are PostgreSQL's"
+)
+def test_the_cache_table_writes_no_log_on_postgresql():
+    """Its commits do not wait for the disk (migration 0009)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpersistence FROM pg_class WHERE relname = %s",
+            ["observatoire_cache"],
+        )
+        assert cursor.fetchone() == ("u",)
 
 
 @pytest.mark.django_db

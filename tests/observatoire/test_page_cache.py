@@ -65,6 +65,23 @@ def test_pages_are_sent_compressed_to_browsers_that_accept_it(visitor, make_init
     assert "Content-Encoding" not in visitor.get(LIST)
 
 
+def test_one_stored_page_serves_every_encoding(
+    visitor, make_initiative, django_assert_num_queries
+):
+    """Stored once, compressed: a client without gzip gets it decompressed
+    from the same entry, in one cache read."""
+    make_initiative(name="Repair café du port")
+    sent = visitor.get(LIST, HTTP_ACCEPT_ENCODING="gzip")
+    assert sent["Content-Encoding"] == "gzip"
+    with django_assert_num_queries(1):
+        plain = visitor.get(LIST)
+    assert "Content-Encoding" not in plain
+    assert plain.content == gzip.decompress(sent.content)
+    assert plain["Content-Length"] == str(len(plain.content))
+    assert plain["ETag"] == sent["ETag"]
+    assert "Repair café du port" in plain.content.decode()
+
+
 def test_revisits_get_not_modified(visitor, make_initiative):
     make_initiative()
     etag = visitor.get(LIST)["ETag"]
