@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('observatoire', '0008_repair_tag_slugs'),
+        ('observatoire', '0009_unlogged_cache_table'),
     ]
 
     operations = [
