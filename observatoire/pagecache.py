@@ -128,7 +128,9 @@ def _entry(response) -> dict:
     ]
     etag = f'W/"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
     if compress:
-        body = gzip.compress(body, compresslevel=6, mtime=0)
+        # Level 4: the 180 KB portrait of France in 5 ms instead of 18 ms at
+        # the default 6, for 6 % more bytes (measured at 100,000 initiatives).
+        body = gzip.compress(body, compresslevel=4, mtime=0)
     return {"headers": headers, "body": body, "gzip": compress, "etag": etag}
 
 
