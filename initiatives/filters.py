@@ -24,7 +24,7 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from initiatives.models import ActionLevel, Category, Family, Initiative
-from observatoire import search, versions
+from observatoire import search, tallies, versions
 from observatoire.models import Territory
 
 MAX_QUERY_LENGTH = 200
@@ -62,6 +62,18 @@ def linked_ids(relation: str, objects):
     return through.objects.filter(
         **{f"{field.m2m_reverse_field_name()}__in": objects}
     ).values(field.m2m_column_name())
+
+
+def _top_tags(uses: Counter) -> list[tuple[str, str, int]]:
+    """(slug, name, uses) of the most used tags, as the query above orders
+    them; names read only for the tags that may make the list."""
+    ranked = uses.most_common()
+    if not ranked:
+        return []
+    least = ranked[min(TAG_FACET_SIZE, len(ranked)) - 1][1]
+    candidates = Tag.objects.filter(pk__in=[pk for pk, n in ranked if n >= least])
+    rows = [(tag.slug, tag.name, uses[tag.pk]) for tag in candidates]
+    return sorted(rows, key=lambda row: (-row[2], row[1]))[:TAG_FACET_SIZE]
 
 
 def _initiative_type() -> ContentType:
@@ -331,15 +343,42 @@ def filtered_total(facet_list: list[Facet]) -> int:
     return sum(option.count for option in chosen or kinds.options)
 
 
+def _stored_tally(filterset: InitiativeFilter) -> tallies.Tally | None:
+    """The tally of the whole set when nothing but a France, région or
+    département is chosen (the list as first opened, or drilled down by
+    territory): its facet counts are then stored counts (observatoire/
+    tallies.py), read without scanning the initiatives. None otherwise."""
+    values = {
+        name: value
+        for name, value in valid_values(filterset).items()
+        if value and name != "tri"
+    }
+    if set(values) - {"territoire"}:
+        return None
+    territory = values.get("territoire")
+    if territory is None:
+        territory = Territory.objects.filter(kind=Territory.Kind.FRANCE).first()
+    if territory is None or territory.kind not in tallies.STORED_KINDS:
+        return None
+    return tallies.of([territory])[0]
+
+
 def _facets(filterset: InitiativeFilter) -> list[Facet]:
     result = []
-    kind_counts, model_counts = _kind_and_model_counts(filterset)
+    tally = _stored_tally(filterset)
+    if tally is not None:
+        kind_counts = tally.count_by("category")
+        model_counts = tally.count_by("economic_model")
+    else:
+        kind_counts, model_counts = _kind_and_model_counts(filterset)
     for key, model, field_name in (
         ("type", Category, None),
         ("famille", Family, "families"),
         ("niveau", ActionLevel, "action_levels"),
     ):
-        if field_name:
+        if field_name and tally is not None:
+            counts = tally.links(field_name)
+        elif field_name:
             counts = _m2m_counts(filterset, key, field_name)
         else:
             counts = kind_counts
@@ -363,14 +402,15 @@ def _facets(filterset: InitiativeFilter) -> list[Facet]:
         )
     )
 
-    result.append(_territory_facet(filterset))
-    result.append(_tag_facet(filterset))
+    result.append(_territory_facet(filterset, tally))
+    result.append(_tag_facet(filterset, tally))
     return result
 
 
-def _territory_facet(filterset: InitiativeFilter) -> Facet:
+def _territory_facet(filterset: InitiativeFilter, tally=None) -> Facet:
     """One level down from the chosen territory, biggest first (links): régions
-    for all France, then départements, then communes."""
+    for all France, then départements, then communes. From the départements'
+    counts of a stored `tally` when there is one."""
     chosen = valid_values(filterset).get("territoire")
     Kind = Territory.Kind
     if chosen is None:
@@ -381,9 +421,24 @@ def _territory_facet(filterset: InitiativeFilter) -> Facet:
         group_by, label = "commune", _("Par commune")
     else:
         return Facet("territoire", _("Par commune"), [])
-    # Inside the chosen territory, so every filter applies, its own included.
-    counts = _counts(filterset, "", group_by)
-    top = sorted(counts.items(), key=lambda item: -item[1])[:TERRITORY_FACET_SIZE]
+    if tally is not None and group_by == "commune__parent":
+        counts = dict(tally.parts)
+    elif tally is not None and group_by == "commune__parent__parent":
+        region_of = dict(
+            Territory.objects.filter(pk__in=list(tally.parts)).values_list(
+                "pk", "parent"
+            )
+        )
+        counts = Counter()
+        for area, n in tally.parts.items():
+            if region_of.get(area) is not None:
+                counts[region_of[area]] += n
+    else:
+        # Inside the chosen territory, so every filter applies, its own included.
+        counts = _counts(filterset, "", group_by)
+    top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[
+        :TERRITORY_FACET_SIZE
+    ]
     places = {
         pk: (slug, name)
         for pk, slug, name in Territory.objects.filter(
@@ -398,19 +453,22 @@ def _territory_facet(filterset: InitiativeFilter) -> Facet:
     return Facet("territoire", label, options)
 
 
-def _tag_facet(filterset: InitiativeFilter) -> Facet:
+def _tag_facet(filterset: InitiativeFilter, tally=None) -> Facet:
     """The most used tags in the current set, plus the ticked ones."""
     chosen = _selected(filterset, "tag")
-    qs = _base(filterset, "tag")
-    rows = (
-        Tag.objects.filter(
-            taggit_taggeditem_items__object_id__in=qs.values("pk"),
-            taggit_taggeditem_items__content_type=_initiative_type(),
+    if tally is not None:
+        rows = _top_tags(tally.tags)
+    else:
+        qs = _base(filterset, "tag")
+        rows = (
+            Tag.objects.filter(
+                taggit_taggeditem_items__object_id__in=qs.values("pk"),
+                taggit_taggeditem_items__content_type=_initiative_type(),
+            )
+            .annotate(n=Count("taggit_taggeditem_items"))
+            .order_by("-n", "name")
+            .values_list("slug", "name", "n")[:TAG_FACET_SIZE]
         )
-        .annotate(n=Count("taggit_taggeditem_items"))
-        .order_by("-n", "name")
-        .values_list("slug", "name", "n")[:TAG_FACET_SIZE]
-    )
     options = [FacetOption(slug, name, n, slug in chosen) for slug, name, n in rows]
     shown = {option.value for option in options}
     # A ticked tag outside the top list stays visible so it can be unticked.

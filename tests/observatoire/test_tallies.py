@@ -220,3 +220,34 @@ def test_loaddata_marks_everything(land, tmp_path):
     call_command("loaddata", str(fixture), verbosity=0)
     assert Summary.objects.get(scope=tallies.AREA, key=tallies.EVERYWHERE).stale
     assert not Summary.objects.filter(scope=tallies.AREA, stale=False).exists()
+
+
+@pytest.mark.parametrize("territory", [None, "bretagne", "finistere"])
+def test_list_facets_from_stored_tallies_equal_live_counts(
+    client, land, make_initiative, monkeypatch, territory
+):
+    """The list as first opened, or narrowed to a région or a département,
+    takes its facet counts from the stored tallies: the same as counted."""
+    from initiatives import filters
+
+    make_initiative(commune=land.lyon, tags=["compost", "zéro déchet"])
+    params = {"territoire": getattr(land, territory).slug} if territory else {}
+
+    def shown():
+        cache.clear()
+        response = client.get("/initiatives/", params)
+        return [
+            (f.key, [(o.value, o.count, o.selected) for o in f.options])
+            for f in response.context["facets"]
+        ]
+
+    shown()  # the first reader recounts what the writes marked
+    with CaptureQueriesContext(connection) as queries:
+        stored_facets = shown()
+    # Nothing but the stored rows was read for the counts.
+    assert not any(
+        "initiatives_initiative_families" in q["sql"] for q in queries.captured_queries
+    )
+    monkeypatch.setattr(filters, "_stored_tally", lambda filterset: None)
+    assert stored_facets == shown()
+    assert any(count for _key, options in stored_facets for _v, count, _s in options)
