@@ -21,7 +21,19 @@ from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    Max,
+    Min,
+    Q,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -553,22 +565,46 @@ class Gathered:
 
 def workshop_items(territory: Territory, counts: dict[str, int]) -> list[Gathered]:
     """A few items of each kind from published workshops in the territory or
-    below; one query per kind."""
-    gathered = []
-    for key, kinds, label in WORKSHOP_KINDS:
-        items = list(
-            Item.objects.published()
-            .filter(section__kind__in=kinds, parent__isnull=True)
-            .filter(territory.inside("section__workshop__territory"))
-            .select_related("section__workshop")
-            .order_by(
-                "-section__workshop__starts_on", "section__workshop", "position", "pk"
-            )[:ITEMS_PER_KIND]
+    below, the latest workshops first: one query for the four kinds (the
+    first few of each, numbered by a window function)."""
+    group = Case(
+        *(
+            When(section__kind__in=kinds, then=Value(key))
+            for key, kinds, _label in WORKSHOP_KINDS
+        ),
+        output_field=CharField(),
+    )
+    rank = Window(
+        RowNumber(),
+        partition_by=[group],
+        order_by=[
+            # Undated workshops last, on PostgreSQL as on SQLite.
+            F("section__workshop__starts_on").desc(nulls_last=True),
+            F("section__workshop__title").asc(),
+            F("position").asc(),
+            F("pk").asc(),
+        ],
+    )
+    found: dict[str, list] = {key: [] for key, *_rest in WORKSHOP_KINDS}
+    for item in (
+        Item.objects.published()
+        .filter(
+            section__kind__in=[k for _k, kinds, _l in WORKSHOP_KINDS for k in kinds],
+            parent__isnull=True,
         )
+        .filter(territory.inside("section__workshop__territory"))
+        .select_related("section__workshop")
+        .annotate(group=group, rank=rank)
+        .filter(rank__lte=ITEMS_PER_KIND)
+        .order_by("group", "rank")
+    ):
+        found[item.group].append(item)
+    gathered = []
+    for key, _kinds, label in WORKSHOP_KINDS:
         url = reverse(f"ateliers:{key}")
         if not territory.is_everywhere:
             url += f"?territoire={territory.slug}"
-        gathered.append(Gathered(key, str(label), url, counts.get(key, 0), items))
+        gathered.append(Gathered(key, str(label), url, counts.get(key, 0), found[key]))
     return gathered
 
 

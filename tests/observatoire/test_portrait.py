@@ -548,3 +548,39 @@ def test_workshops_placed_on_a_departement_count_there_and_above(
     )
     assert [f.workshops for f in figures] == [0, 2, 2]
     assert [f.items["enjeux"] for f in figures] == [0, 1, 1]
+
+
+def test_workshop_items_show_the_latest_workshops_first(land, make_workshop):  # noqa: F811
+    """A few items of each kind, newest workshop first, ideas gathered with
+    the questions to investigate, sub-items and drafts left out."""
+    from datetime import date
+
+    old = "\n".join(f"- Ancienne vigilance {n}" for n in range(4))
+    new = "\n".join(f"- Nouvelle vigilance {n}" for n in range(4))
+    make_workshop(
+        f"Atelier ancien\n\nPoints de vigilance\n{old}\n",
+        territory=land.brest,
+        starts_on=date(2024, 1, 10),
+    )
+    make_workshop(
+        f"Atelier récent\n\nPoints de vigilance\n{new}\n  - Un sous-point\n\n"
+        "Idées à creuser\n- Une idée\n",
+        territory=land.brest,
+        starts_on=date(2025, 6, 1),
+    )
+    make_workshop(
+        "Brouillon\n\nPoints de vigilance\n- Jamais montré\n",
+        territory=land.brest,
+        starts_on=date(2026, 1, 1),
+        published=False,
+    )
+    gathered = {
+        g.key: [item.text for item in g.items]
+        for g in indicators.workshop_items(fresh(land.finistere), {})
+    }
+    assert gathered["vigilance"] == [
+        *(f"Nouvelle vigilance {n}" for n in range(4)),
+        "Ancienne vigilance 0",
+    ]
+    assert gathered["a_enqueter"] == ["Une idée"]
+    assert gathered["opportunites"] == ["Un tiers-lieu ouvre"]
