@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from ateliers import parsing
+from observatoire.links import slug_url
 from observatoire.models import LocatedQuerySet, Territory
 from observatoire.versions import VersionedQuerySet
 
@@ -138,7 +139,7 @@ class Workshop(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("ateliers:detail", args=[self.slug])
+        return slug_url("ateliers:detail", self.slug)
 
     @property
     def is_published(self) -> bool:

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
+from observatoire.links import slug_url
 from observatoire.models import LocatedQuerySet, Territory
 from observatoire.text import fold, unique_slug
 from observatoire.versions import VersionedQuerySet
@@ -385,7 +386,7 @@ class Initiative(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("initiatives:detail", args=[self.slug])
+        return slug_url("initiatives:detail", self.slug)
 
     @classmethod
     def from_db(cls, db, field_names, values):

@@ -2,9 +2,9 @@ import re
 
 from django.db import models
 from django.db.models import Case, Q, When
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from observatoire.links import slug_url
 from observatoire.text import fold
 from observatoire.versions import VersionedQuerySet
 
@@ -144,7 +144,7 @@ class Territory(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("territory_detail", args=[self.slug])
+        return slug_url("territory_detail", self.slug)
 
     @property
     def is_everywhere(self) -> bool:
