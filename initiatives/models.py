@@ -400,6 +400,16 @@ class Initiative(models.Model):
         )
         return instance
 
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        # What was just read is where the row counts now (see from_db).
+        status, commune = getattr(self, "_tally_state", (None, None))
+        if fields is None or "status" in fields:
+            status = self.status
+        if fields is None or {"commune", "commune_id"} & set(fields):
+            commune = self.commune_id
+        self._tally_state = (status, commune)
+
     def build_search_text(self, *, commune_name: str | None = None) -> str:
         """The folded text free-text search looks into (bulk_create callers too,
         who pass `commune_name` to spare a query per row)."""

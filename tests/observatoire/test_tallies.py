@@ -146,6 +146,19 @@ def _bulk_create(land, make_initiative, moderator):
     )
 
 
+def _refreshed_then_moved(land, make_initiative, moderator):
+    # Read while pending, published elsewhere, refreshed, then moved: the
+    # area it was published in must be marked too.
+    initiative = make_initiative(commune=land.lyon, status=Initiative.Status.PENDING)
+    Initiative.objects.filter(pk=initiative.pk).update(
+        status=Initiative.Status.PUBLISHED
+    )
+    assert_stored_is_live(land.rhone)
+    initiative.refresh_from_db()
+    initiative.commune = land.quimper
+    initiative.save()
+
+
 def _reparent_commune(land, make_initiative, moderator):
     # Territories reloaded: Lyon now said to be in Finistère.
     lyon = Territory.objects.get(pk=land.lyon.pk)
@@ -170,6 +183,7 @@ def _merge(land, make_initiative, moderator):
         _family_from_its_side,
         _tag,
         _bulk_create,
+        _refreshed_then_moved,
         _reparent_commune,
         _merge,
     ],
