@@ -5,14 +5,16 @@ A `Tally` holds what the portraits and the comparison count about the
 published initiatives of some communes: how many, their latest update, counts
 by kind × economic model × governance, by each many-to-many value × the field
 its cross-tabulation pairs it with, by birth and closure year, the
-cross-tabulations' bases and tag uses. Tallies add up.
+cross-tabulations' bases, tag uses and initiatives per area. Tallies add up.
 
 Counting France live scans every initiative and its link tables seven times
 (0.8 s at 100,000 on PostgreSQL, 1.2 s on SQLite). So the tally of each *area*
 — the communes under one parent territory, that is a département almost
-always — is stored in a `Summary` row, and France, régions and départements
-add up their areas' rows (`stored()`); EPCI and communes are counted live
-(`live()`), which is quick for so few rows.
+always — is stored in a `Summary` row, and so is the *total* of each région
+and of France, with the tokens of the areas it was summed from: it stays
+valid while they do. `of()` gives any territory's tally: stored for France,
+régions and départements (`stored_tallies()`), counted live for EPCI and
+communes (`live()`), which is quick for so few rows.
 
 Stored rows follow the data: every write path that can change a count marks
 the areas it touches stale (saves and deletions of initiatives, their
