@@ -64,18 +64,6 @@ def linked_ids(relation: str, objects):
     ).values(field.m2m_column_name())
 
 
-def _top_tags(uses: Counter) -> list[tuple[str, str, int]]:
-    """(slug, name, uses) of the most used tags, as the query above orders
-    them; names read only for the tags that may make the list."""
-    ranked = uses.most_common()
-    if not ranked:
-        return []
-    least = ranked[min(TAG_FACET_SIZE, len(ranked)) - 1][1]
-    candidates = Tag.objects.filter(pk__in=[pk for pk, n in ranked if n >= least])
-    rows = [(tag.slug, tag.name, uses[tag.pk]) for tag in candidates]
-    return sorted(rows, key=lambda row: (-row[2], row[1]))[:TAG_FACET_SIZE]
-
-
 def _initiative_type() -> ContentType:
     """The content type's id as a constant, not a join: joined, the planner
     misjudges how many tagged rows are initiatives (one content type among
@@ -424,15 +412,7 @@ def _territory_facet(filterset: InitiativeFilter, tally=None) -> Facet:
     if tally is not None and group_by == "commune__parent":
         counts = dict(tally.parts)
     elif tally is not None and group_by == "commune__parent__parent":
-        region_of = dict(
-            Territory.objects.filter(pk__in=list(tally.parts)).values_list(
-                "pk", "parent"
-            )
-        )
-        counts = Counter()
-        for area, n in tally.parts.items():
-            if region_of.get(area) is not None:
-                counts[region_of[area]] += n
+        counts = tallies.per_parent(tally.parts)
     else:
         # Inside the chosen territory, so every filter applies, its own included.
         counts = _counts(filterset, "", group_by)
@@ -457,7 +437,10 @@ def _tag_facet(filterset: InitiativeFilter, tally=None) -> Facet:
     """The most used tags in the current set, plus the ticked ones."""
     chosen = _selected(filterset, "tag")
     if tally is not None:
-        rows = _top_tags(tally.tags)
+        rows = [
+            (tag.slug, tag.name, n)
+            for tag, n in tallies.most_used_tags(tally.tags, TAG_FACET_SIZE)
+        ]
     else:
         qs = _base(filterset, "tag")
         rows = (

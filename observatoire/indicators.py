@@ -38,7 +38,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from taggit.models import Tag, TaggedItem
+from taggit.models import TaggedItem
 
 from ateliers.models import Item, Workshop
 from initiatives.models import (
@@ -424,33 +424,17 @@ def children(territory: Territory, by_departement=None) -> list[ChildTable]:
         if key in ("regions", "departements") and by_departement is None:
             by_departement = per_departement()
         if key == "departements":
-            result.append(
-                ChildTable(
-                    key,
-                    title,
-                    [Child(m, by_departement.get(m.pk, 0)) for m in members],
-                )
+            counts = by_departement
+        elif key == "regions":
+            counts = tallies.per_parent(by_departement)
+        else:
+            counts = dict(
+                Initiative.objects.published()
+                .filter(**{f"{path}__in": [m.pk for m in members]})
+                .values_list(path)
+                .annotate(n=Count("pk"))
+                .order_by()
             )
-            continue
-        if key == "regions":
-            region_of = dict(
-                Territory.objects.filter(kind=K.DEPARTEMENT).values_list("pk", "parent")
-            )
-            counts = {}
-            for departement, n in by_departement.items():
-                region = region_of.get(departement)
-                counts[region] = counts.get(region, 0) + n
-            result.append(
-                ChildTable(key, title, [Child(m, counts.get(m.pk, 0)) for m in members])
-            )
-            continue
-        counts = dict(
-            Initiative.objects.published()
-            .filter(**{f"{path}__in": [m.pk for m in members]})
-            .values_list(path)
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
         result.append(
             ChildTable(key, title, [Child(m, counts.get(m.pk, 0)) for m in members])
         )
@@ -636,14 +620,9 @@ def top_tags(
             .order_by()
         )
     )
-    if not uses:
-        return []
-    # Names only for the tags that may make the list (ties at the last place).
-    ranked = uses.most_common()
-    least = ranked[min(TOP_TAGS, len(ranked)) - 1][1]
-    names = Tag.objects.filter(pk__in=[pk for pk, n in ranked if n >= least])
-    rows = [(tag.name, tag.slug, uses[tag.pk]) for tag in names]
-    return sorted(rows, key=lambda row: (-row[2], row[0]))[:TOP_TAGS]
+    return [
+        (tag.name, tag.slug, n) for tag, n in tallies.most_used_tags(uses, TOP_TAGS)
+    ]
 
 
 # The whole portrait -----------------------------------------------------

@@ -283,6 +283,30 @@ def areas_inside(territory: Territory) -> list[int] | None:
     ]
 
 
+def per_parent(parts: dict[int, int]) -> Counter:
+    """Initiatives per parent of their area (`Tally.parts`, per département):
+    per région. One query."""
+    parent_of = Territory.objects.filter(pk__in=list(parts)).values_list("pk", "parent")
+    counts = Counter()
+    for area, parent in parent_of:
+        if parent is not None:
+            counts[parent] += parts[area]
+    return counts
+
+
+def most_used_tags(uses: Counter, size: int) -> list[tuple[Tag, int]]:
+    """The `size` most used tags of a count by tag id, most used first then
+    by name; names read only for the tags that may make the list (ties at
+    the last place). One query."""
+    ranked = uses.most_common()
+    if not ranked:
+        return []
+    least = ranked[min(size, len(ranked)) - 1][1]
+    candidates = Tag.objects.filter(pk__in=[pk for pk, n in ranked if n >= least])
+    rows = [(tag, uses[tag.pk]) for tag in candidates]
+    return sorted(rows, key=lambda row: (-row[1], row[0].name))[:size]
+
+
 def _area_scope(areas: Iterable[int]) -> Q:
     areas = set(areas)
     scope = Q(commune__parent__in=areas - {NOWHERE})
