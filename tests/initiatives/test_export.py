@@ -174,3 +174,33 @@ def test_every_public_field_has_a_column_and_no_private_one():
     exported = {column.field for column in exports.PUBLIC_COLUMNS}
     assert {*Initiative.PUBLIC_FIELDS, *Initiative.SOURCE_FIELDS} <= exported
     assert not exported & set(Initiative.PRIVATE_FIELDS)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "tableur.csv"])
+def test_dates_are_exported_in_local_time_to_the_microsecond(
+    client, make_initiative, fmt
+):
+    """The dates are read from the database as UTC text (exports._UtcText):
+    they must come out as Python itself writes them, in Paris time, summer and
+    winter, with and without a fraction of a second."""
+    import datetime as dt
+
+    winter = dt.datetime(2025, 1, 15, 23, 30, 5, 123456, tzinfo=dt.UTC)
+    summer = dt.datetime(2025, 7, 1, 22, 0, 0, tzinfo=dt.UTC)
+    initiative = make_initiative(name="Daté")
+    Initiative.objects.filter(pk=initiative.pk).update(
+        created_at=winter, published_at=summer, updated_at=summer
+    )
+    _response, text = export(client, fmt)
+    if fmt == "json":
+        record = json.loads(text)["initiatives"][0]
+    else:
+        record = csv_rows(text)[0]
+    if fmt == "tableur.csv":
+        # The spreadsheet's French dates: the next day in Paris, both times.
+        assert record["Publiée le"] == "02/07/2025"
+        assert record["Mise à jour le"] == "02/07/2025"
+        return
+    assert record["date_creation"] == "2025-01-16T00:30:05.123456+01:00"
+    assert record["date_publication"] == "2025-07-02T00:00:00+02:00"
+    assert record["date_mise_a_jour"] == "2025-07-02T00:00:00+02:00"

@@ -24,3 +24,66 @@ def test_numbers_and_plain_text_are_written_as_they_are():
 def test_csv_lines_start_with_a_bom_and_use_semicolons_and_crlf():
     text = "".join(csv_lines([["a", "b;c"], [1, "=x"]]))
     assert text == '\ufeffa;"b;c"\r\n1;\'=x\r\n'
+
+
+# Cells around every edge of the line-level check in csv_lines: prefixes at
+# the start of the line, after a `;`, inside quotes, numbers written the
+# English or French way, and texts that only look like numbers.
+TRICKY_CELLS = [
+    "=1+1",
+    "+33 1 23",
+    "-",
+    "-4",
+    "-4.49",
+    "-4,49",
+    "-4.49x",
+    "-4;abc",
+    "-4\n5",
+    "@SUM(A1)",
+    "\tx",
+    "\rx",
+    "a;=b",
+    'a";=b',
+    '"=x"',
+    "Brest",
+    "",
+    None,
+    -4.49,
+    -3,
+    0,
+    12.5,
+    -1e-05,
+    "'quoted",
+    "x\r\n=y",
+    "\n-4",
+    "-٣",
+    "a",
+    "=",
+]
+
+
+def _per_cell(rows):
+    # What csv_lines wrote before its line-level check: every cell guarded.
+    import csv
+
+    class Echo:
+        def write(self, value):
+            return value
+
+    writer = csv.writer(Echo(), delimiter=";", lineterminator="\r\n")
+    return "".join(writer.writerow([safe_cell(v) for v in row]) for row in rows)
+
+
+def test_csv_lines_guard_every_cell_exactly_as_safe_cell_does():
+    import random
+
+    rng = random.Random(7)
+    rows = [[cell] for cell in TRICKY_CELLS]
+    rows += [
+        [rng.choice(TRICKY_CELLS) for _ in range(rng.randint(1, 6))]
+        for _ in range(3000)
+    ]
+    text = "".join(csv_lines([["en-tête"], *rows]))
+    assert text == "\ufeffen-tête\r\n" + _per_cell(rows)
+    # The check does find cells to guard: this is not comparing two no-ops.
+    assert "'=1+1" in text and "'-4.49x" in text and ";-4.49;" in text
