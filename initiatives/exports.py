@@ -21,7 +21,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
-from django.db.models import F, Func, Q, Value
+from django.db.models import F, Func
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -170,7 +170,7 @@ class _UtcText(Func):
             compiler,
             connection,
             template="to_char(%(expressions)s AT TIME ZONE 'UTC', "
-            "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')",
+            '\'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"\')',
             **extra_context,
         )
 
@@ -184,57 +184,82 @@ def _local_iso(zone) -> Callable[[str | None], str]:
     return read
 
 
-class _AnyOf(Func):
-    """`column = ANY('{1,2,3}')`: on PostgreSQL the ids go as one array
-    literal, not a thousand placeholders, whose building, sending and parsing
-    cost more than the query itself (400 such queries for 100,000 rows)."""
+# Where a chunk's ids go in the compiled name queries (see _InIds).
+_CHUNK_IDS = object()
 
-    template = "%(expressions)s"
-    arg_joiner = " = ANY("
+
+class _InIds(Func):
+    """`column` among a chunk's ids, given as one text parameter: a JSON array
+    read by SQLite's json_each, an array literal on PostgreSQL. One parameter
+    whatever the number of ids, so each name query is compiled once per export
+    and run for every chunk with new ids (_NameQueries)."""
+
     output_field = models.BooleanField()
 
     def as_sql(self, compiler, connection, **extra_context):
-        sql, params = super().as_sql(compiler, connection, **extra_context)
-        return f"{sql}::bigint[])", params
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"{column} IN (SELECT value FROM json_each(%s))", [
+            *params,
+            _CHUNK_IDS,
+        ]
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"{column} = ANY(%s::bigint[])", [*params, _CHUNK_IDS]
 
 
-def _among(column: str, ids: list[int]):
-    if connection.vendor == "postgresql":
-        literal = "{" + ",".join(map(str, ids)) + "}"
-        return _AnyOf(F(column), Value(literal))
-    return Q(**{f"{column}__in": ids})
+class _NameQueries:
+    """The names of the many-to-many values of a chunk of ids: one query per
+    relation, built by the ORM once, then run for each chunk with its ids as
+    the only new parameter. Compiling the four queries anew for every chunk
+    cost a third of their time on 100,000 rows."""
 
-
-def _related_names(ids: list[int], *, joined: bool) -> dict[str, dict[int, object]]:
-    """Names of the many-to-many values of `ids`, by lookup: one query each.
-    Joined into one text when `joined`, a tuple otherwise."""
-    names = {}
-    for column in PUBLIC_COLUMNS:
-        if not column.multiple:
-            continue
-        field = model_field(column.field)
-        if isinstance(field, TaggableManager):
-            rows = (
-                TaggedItem.objects.filter(
-                    _among("object_id", ids),
-                    content_type=ContentType.objects.get_for_model(Initiative),
+    def __init__(self):
+        self.queries = []
+        for column in PUBLIC_COLUMNS:
+            if not column.multiple:
+                continue
+            field = model_field(column.field)
+            if isinstance(field, TaggableManager):
+                rows = (
+                    TaggedItem.objects.filter(
+                        _InIds(F("object_id")),
+                        content_type=ContentType.objects.get_for_model(Initiative),
+                    )
+                    .order_by("object_id", "tag__name")
+                    .values_list("object_id", "tag__name")
                 )
-                .order_by("object_id", "tag__name")
-                .values_list("object_id", "tag__name")
-            )
-        else:
-            target = field.m2m_reverse_field_name()
-            rows = (
-                field.remote_field.through.objects.filter(_among("initiative_id", ids))
-                .order_by("initiative_id", f"{target}__position")
-                .values_list("initiative_id", f"{target}__name")
-            )
-        grouped: dict[int, list[str]] = {}
-        for pk, name in rows:
-            grouped.setdefault(pk, []).append(name)
+            else:
+                target = field.m2m_reverse_field_name()
+                rows = (
+                    field.remote_field.through.objects.filter(
+                        _InIds(F("initiative_id"))
+                    )
+                    .order_by("initiative_id", f"{target}__position")
+                    .values_list("initiative_id", f"{target}__name")
+                )
+            sql, params = rows.query.sql_with_params()
+            params = list(params)
+            self.queries.append((column.lookup, sql, params, params.index(_CHUNK_IDS)))
+
+    def __call__(self, ids: list[int], *, joined: bool) -> dict[str, dict[int, object]]:
+        """{lookup: {id: names}}, the names joined into one text when
+        `joined`, a tuple otherwise."""
+        listed = ",".join(map(str, ids))
+        ids_text = (
+            f"{{{listed}}}" if connection.vendor == "postgresql" else f"[{listed}]"
+        )
         pack = MULTI_SEPARATOR.join if joined else tuple
-        names[column.lookup] = {pk: pack(values) for pk, values in grouped.items()}
-    return names
+        names = {}
+        with connection.cursor() as cursor:
+            for lookup, sql, params, position in self.queries:
+                params[position] = ids_text
+                cursor.execute(sql, params)
+                grouped: dict[int, list[str]] = {}
+                for pk, name in cursor.fetchall():
+                    grouped.setdefault(pk, []).append(name)
+                names[lookup] = {pk: pack(values) for pk, values in grouped.items()}
+        return names
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -302,9 +327,10 @@ def _records(
     }
     readers.update({lookup: operator.itemgetter(position[lookup]) for lookup in extra})
     empty = "" if joined else ()
+    related_names = _NameQueries()
     rows = queryset.values_list(*_selection(extra)).iterator(chunk_size=CHUNK_SIZE)
     for chunk in _chunks(rows, CHUNK_SIZE):
-        related = _related_names([pk(row) for row in chunk], joined=joined)
+        related = related_names([pk(row) for row in chunk], joined=joined)
         for column in PUBLIC_COLUMNS:
             if column.multiple:
                 readers[column.name] = _names_reader(related[column.lookup], pk, empty)
