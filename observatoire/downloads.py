@@ -25,12 +25,12 @@ _FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
 # A written line, read with a `;` before it, in which some cell *might* start
 # like a formula: every cell follows a `;` then, quoted or not. A quoted cell
 # is never a number, so a quoted "-" is always suspect; an unquoted one is not
-# when the cell is a number (NUMBER). It may match more than the cells
-# safe_cell changes (a `;` inside a quoted text), never fewer. Starting with
-# a literal `;` lets the search skip through a long line at C speed.
-_MAYBE_FORMULA = re.compile(
-    r';(?:"[=+\-@\t\r]|[=+@\t\r]|-(?!\d+(?:[.,]\d+)?(?:;|\r\n)))'
-)
+# when the cell is a number (NUMBER). A cell starting with a carriage return
+# is always quoted: unquoted, it is the line's end after an empty cell. It may
+# match more than the cells safe_cell changes (a `;` inside a quoted text),
+# never fewer. Starting with a literal `;` lets the search skip through a long
+# line at C speed.
+_MAYBE_FORMULA = re.compile(r';(?:"[=+\-@\t\r]|[=+@\t]|-(?!\d+(?:[.,]\d+)?(?:;|\r\n)))')
 
 
 def safe_cell(value) -> str:

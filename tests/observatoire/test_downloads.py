@@ -87,3 +87,33 @@ def test_csv_lines_guard_every_cell_exactly_as_safe_cell_does():
     assert text == "\ufeffen-tête\r\n" + _per_cell(rows)
     # The check does find cells to guard: this is not comparing two no-ops.
     assert "'=1+1" in text and "'-4.49x" in text and ";-4.49;" in text
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "-4;abc", "\tx", "@SUM(A1)", "-"])
+@pytest.mark.parametrize("where", [(0, 0), (1, 0), (499, 2), (700, 0), (1199, 3)])
+def test_one_cell_to_guard_among_clean_rows_is_guarded(cell, where, monkeypatch):
+    """Each written line is searched once: a single cell to guard, first or
+    inside its line, must still be found, and only its line is written again
+    cell by cell (an empty last cell is not mistaken for one)."""
+    import random
+
+    from observatoire import downloads
+
+    guarded = []
+
+    def counted(value):
+        guarded.append(value)
+        return safe_cell(value)
+
+    monkeypatch.setattr(downloads, "safe_cell", counted)
+
+    rng = random.Random(3)
+    clean = ["Brest", "-4.49", 48.39, None, 12, "a;b", "ligne\nsuivante", "« x »"]
+    rows = [[rng.choice(clean) for _ in range(4)] for _ in range(1200)]
+    line, column = where
+    rows[line][column] = cell
+    text = "".join(csv_lines([["en-tête"], *rows]))
+    assert text == "\ufeffen-tête\r\n" + _per_cell(rows)
+    assert "'" + cell in text
+    # The header, then the one suspect line's four cells.
+    assert len(guarded) == 1 + 4
