@@ -1,6 +1,7 @@
 """Text helpers shared by every app."""
 
 import re
+import threading
 import unicodedata
 from collections.abc import Collection
 from decimal import ROUND_HALF_UP, Decimal
@@ -60,10 +61,24 @@ def share(fraction: float) -> str:
     return decimal(fraction * 100, 1)
 
 
+_converters = threading.local()
+
+
+def markdown_html(text: str) -> str:
+    """Markdown as HTML, with the site's extensions (not yet cleaned: see
+    `markdown_safe`). Building a converter costs as much as converting a
+    description, so each thread keeps one and resets it between texts: the
+    spreadsheet export of 100,000 initiatives took twice as long otherwise."""
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = _converters.markdown = markdown.Markdown(extensions=["sane_lists"])
+    return converter.reset().convert(text or "")
+
+
 def plain_text(markdown_text: str) -> str:
     """Markdown as the plain text a reader sees: no `**`, no `#`, no markup;
     paragraphs kept on their own lines."""
-    html = markdown.markdown(markdown_text, extensions=["sane_lists"])
+    html = markdown_html(markdown_text)
     html = re.sub(r"</(p|li|h\d|blockquote|pre)>", "\n", html)
     text = unescape(strip_tags(html))
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())

@@ -1,7 +1,8 @@
-import markdown
 import nh3
 from django import template
 from django.utils.safestring import mark_safe
+
+from observatoire.text import markdown_html
 
 register = template.Library()
 
@@ -29,7 +30,7 @@ HEADING_SHIFT = {"<h1": "<h3", "</h1>": "</h3>", "<h2": "<h3", "</h2>": "</h3>"}
 def markdown_safe(text: str) -> str:
     """Markdown rendered, then cleaned by nh3: no script, style or raw HTML
     attribute survives, links get rel="nofollow noopener"."""
-    html = markdown.markdown(text or "", extensions=["sane_lists"])
+    html = markdown_html(text)
     for old, new in HEADING_SHIFT.items():
         html = html.replace(old, new)
     cleaned = nh3.clean(

@@ -44,3 +44,17 @@ def test_unique_slug_falls_back_and_avoids_reserved_words():
     )
     long = unique_slug(events, "x" * 500, fallback="evenement")
     assert len(long) <= Event._meta.get_field("slug").max_length - 8
+
+
+def test_one_text_does_not_leak_into_the_next_through_the_shared_converter():
+    """observatoire.text keeps one Markdown converter per thread: a reference
+    link or a list of one description must not reach the next."""
+    from observatoire.text import markdown_html, plain_text
+
+    first = markdown_html(
+        "Voir [le site][1].\n\n[1]: https://exemple.org\n\n- un\n- deux"
+    )
+    assert 'href="https://exemple.org"' in first and "<li>deux</li>" in first
+    second = markdown_html("Voir [ailleurs][1].")
+    assert "href" not in second and "[ailleurs][1]" in second
+    assert plain_text("**Gras** et *fin*\n\n# Titre") == "Gras et fin\nTitre"
