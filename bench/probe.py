@@ -7,7 +7,7 @@ timings (the shared cache cleared before every call, Django's test client, no
 web server), their SQL query counts cold and warm, the map payload size, and
 session cookies for the pages behind a login.
 
-    python -m bench.probe out.json [--runs 7]
+    python -m bench.probe out.json [--runs 15]
 """
 
 import argparse
@@ -260,7 +260,7 @@ def map_payload(client: Client) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("output")
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
 
     clients = _clients()

@@ -92,7 +92,9 @@ def _cold_table(lines, result, verdicts: Verdicts):
     lines += [
         "#### À froid, dans le processus",
         "",
-        f"Cache partagé vidé avant chacun des {len(_any_cold(probe))} appels ; "
+        "Cache partagé vidé avant chaque appel, "
+        f"{len(_any_cold(probe))} appels par page (moins pour une page lente : "
+        "8 s de mesure au plus, 3 appels au moins) ; "
         "client de test Django, sans serveur web. Requêtes SQL : celles du "
         "premier appel à froid"
         + (", sur 1 000 puis 100 000 initiatives." if small else "."),
