@@ -204,3 +204,8 @@ def test_dates_are_exported_in_local_time_to_the_microsecond(
     assert record["date_creation"] == "2025-01-16T00:30:05.123456+01:00"
     assert record["date_publication"] == "2025-07-02T00:00:00+02:00"
     assert record["date_mise_a_jour"] == "2025-07-02T00:00:00+02:00"
+    # An imported record may have no publication date: an empty cell.
+    Initiative.objects.filter(pk=initiative.pk).update(published_at=None)
+    _response, text = export(client, fmt)
+    record = json.loads(text)["initiatives"][0] if fmt == "json" else csv_rows(text)[0]
+    assert record["date_publication"] == ""
