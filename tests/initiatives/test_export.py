@@ -1,4 +1,5 @@
 import csv
+import datetime as dt
 import io
 import json
 
@@ -183,8 +184,6 @@ def test_dates_are_exported_in_local_time_to_the_microsecond(
     """The dates are read from the database as UTC text (exports._UtcText):
     they must come out as Python itself writes them, in Paris time, summer and
     winter, with and without a fraction of a second."""
-    import datetime as dt
-
     winter = dt.datetime(2025, 1, 15, 23, 30, 5, 123456, tzinfo=dt.UTC)
     summer = dt.datetime(2025, 7, 1, 22, 0, 0, tzinfo=dt.UTC)
     initiative = make_initiative(name="Daté")

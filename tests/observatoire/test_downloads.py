@@ -1,5 +1,9 @@
+import csv
+import random
+
 import pytest
 
+from observatoire import downloads
 from observatoire.downloads import csv_lines, safe_cell, unguard
 
 
@@ -64,8 +68,6 @@ TRICKY_CELLS = [
 
 def _per_cell(rows):
     # What csv_lines wrote before its line-level check: every cell guarded.
-    import csv
-
     class Echo:
         def write(self, value):
             return value
@@ -75,8 +77,6 @@ def _per_cell(rows):
 
 
 def test_csv_lines_guard_every_cell_exactly_as_safe_cell_does():
-    import random
-
     rng = random.Random(7)
     rows = [[cell] for cell in TRICKY_CELLS]
     rows += [
@@ -95,10 +95,6 @@ def test_one_cell_to_guard_among_clean_rows_is_guarded(cell, where, monkeypatch)
     """Each written line is searched once: a single cell to guard, first or
     inside its line, must still be found, and only its line is written again
     cell by cell (an empty last cell is not mistaken for one)."""
-    import random
-
-    from observatoire import downloads
-
     guarded = []
 
     def counted(value):

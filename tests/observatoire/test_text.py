@@ -1,7 +1,7 @@
 import pytest
 
 from ateliers.models import Event
-from observatoire.text import fold, unique_slug
+from observatoire.text import fold, markdown_html, plain_text, unique_slug
 
 
 @pytest.mark.parametrize(
@@ -49,8 +49,6 @@ def test_unique_slug_falls_back_and_avoids_reserved_words():
 def test_one_text_does_not_leak_into_the_next_through_the_shared_converter():
     """observatoire.text keeps one Markdown converter per thread: a reference
     link or a list of one description must not reach the next."""
-    from observatoire.text import markdown_html, plain_text
-
     first = markdown_html(
         "Voir [le site][1].\n\n[1]: https://exemple.org\n\n- un\n- deux"
     )
