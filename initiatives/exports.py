@@ -22,14 +22,13 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
 from django.db.models import F, Func
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
 
 from initiatives.models import Initiative
-from observatoire import downloads
+from observatoire import downloads, links
 from observatoire.text import plain_text
 
 MULTI_SEPARATOR = " | "
@@ -289,7 +288,7 @@ def _reader(column: Column, position: dict[str, int], url: str) -> Callable:
     """How to turn a values_list() row into this column's public value."""
     if not column.lookup:
         # One reverse() for all rows: only the slug differs.
-        head, tail = url.split("slug-placeholder")
+        head, tail = url.split(links.PLACEHOLDER)
         slug = operator.itemgetter(position["slug"])
         return lambda row: head + slug(row) + tail
     value = operator.itemgetter(position[column.lookup])
@@ -315,9 +314,7 @@ def _records(
     (`iterator`), so memory holds one chunk whatever the size of the set; the
     many-to-many names come in one query per relation and per chunk, never
     per row."""
-    url = settings.SITE_URL.rstrip("/") + reverse(
-        "initiatives:detail", args=["slug-placeholder"]
-    )
+    url = settings.SITE_URL.rstrip("/") + links.slug_url_template("initiatives:detail")
     position = {lookup: index for index, lookup in enumerate((*ROW_LOOKUPS, *extra))}
     pk = operator.itemgetter(position["pk"])
     readers = {

@@ -18,12 +18,17 @@ SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 _templates: dict[tuple[str, str], str] = {}
 
 
-def slug_url(name: str, slug: str) -> str:
-    """`reverse(name, args=[slug])`, for a URL pattern taking one slug."""
-    if not SLUG.fullmatch(slug):
-        return reverse(name, args=[slug])  # raises NoReverseMatch as it would
+def slug_url_template(name: str) -> str:
+    """The URL of `name` with PLACEHOLDER where the slug goes."""
     key = (name, get_script_prefix())
     template = _templates.get(key)
     if template is None:
         template = _templates[key] = reverse(name, args=[PLACEHOLDER])
-    return template.replace(PLACEHOLDER, slug)
+    return template
+
+
+def slug_url(name: str, slug: str) -> str:
+    """`reverse(name, args=[slug])`, for a URL pattern taking one slug."""
+    if not SLUG.fullmatch(slug):
+        return reverse(name, args=[slug])  # raises NoReverseMatch as it would
+    return slug_url_template(name).replace(PLACEHOLDER, slug)
